@@ -1,0 +1,3 @@
+"""The ``temporal-lineage`` command line."""
+
+from __future__ import annotations

@@ -1,0 +1,54 @@
+"""A progress bar for ``sync`` on a terminal (nothing in json mode or when not a TTY)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from temporal_lineage.model import TableRef, TableSyncResult
+
+
+class BarProgress:
+    """Draws one bar per source on stderr."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[current]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> BarProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def source_started(self, source: str, tables: int) -> None:
+        self._task = self._progress.add_task(f"sync {source}", total=tables, current="")
+
+    def table_done(self, ref: TableRef, result: TableSyncResult | None, error: str | None) -> None:
+        if self._task is None:
+            return
+        note = "error" if error else (f"+{result.new_snapshots}" if result else "unchanged")
+        self._progress.update(self._task, advance=1, current=f"{ref} {note}")

@@ -1,0 +1,212 @@
+"""Typed settings from ``lineage.yaml`` and ``TEMPORAL_LINEAGE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from temporal_lineage.errors import ConfigError
+from temporal_lineage.model import Format
+
+CONFIG_ENV = "TEMPORAL_LINEAGE_CONFIG"
+STORE_ENV = "TEMPORAL_LINEAGE_STORE"
+DEFAULT_CONFIG = "lineage.yaml"
+DEFAULT_STORE = "sqlite:///lineage.db"
+DEFAULT_RUN_ID_KEYS = ("lineage.run-id",)
+
+_SOURCE_KEYS = {
+    "name",
+    "format",
+    "catalog",
+    "root",
+    "tables",
+    "namespaces",
+    "storage_options",
+    "poll_interval",
+    "run_id_keys",
+}
+_TOP_KEYS = {"store", "sources"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One configured source: an Iceberg catalog or root, or a set of Delta tables."""
+
+    name: str
+    format: Format
+    catalog: Mapping[str, str] | None = None
+    root: str | None = None
+    tables: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] | None = None
+    storage_options: Mapping[str, str] = field(default_factory=dict)
+    poll_interval: timedelta = timedelta(seconds=60)
+    run_id_keys: tuple[str, ...] = DEFAULT_RUN_ID_KEYS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the product is configured with."""
+
+    store_url: str
+    sources: tuple[SourceConfig, ...] = ()
+    config_path: Path | None = None
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``.
+
+        Raises:
+            ConfigError: no such source.
+        """
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"unknown source {name!r} (known: {known})")
+
+
+def parse_duration(value: object, *, where: str) -> timedelta:
+    """``60s``, ``5m``, ``1h``, ``1d``, ``250ms`` or a number of seconds.
+
+    >>> parse_duration("5m", where="x")
+    datetime.timedelta(seconds=300)
+    """
+    match = _DURATION.match(str(value))
+    if isinstance(value, bool) or match is None:
+        raise ConfigError(f"{where}: not a duration: {value!r} (e.g. 60s, 5m, 1h)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    store: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read settings: ``config``, else ``$TEMPORAL_LINEAGE_CONFIG``, else ``./lineage.yaml``.
+
+    ``store`` (the ``--store`` flag) overrides ``$TEMPORAL_LINEAGE_STORE``, which overrides the
+    file's ``store:``. Relative paths in the file are relative to the file's folder.
+
+    Raises:
+        ConfigError: the named file is missing or invalid.
+    """
+    env = os.environ if environ is None else environ
+    explicit = config if config is not None else env.get(CONFIG_ENV)
+    path = Path(explicit) if explicit else Path(DEFAULT_CONFIG)
+    raw: Mapping[str, Any] = {}
+    if path.is_file():
+        raw = _read_yaml(path)
+    elif explicit:
+        raise ConfigError(f"config file not found: {path}")
+    base = path.resolve().parent if path.is_file() else Path.cwd()
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s): {', '.join(sorted(unknown))}")
+    store_url = store or env.get(STORE_ENV) or raw.get("store") or DEFAULT_STORE
+    if not isinstance(store_url, str):
+        raise ConfigError(f"{path}: store must be a URL string")
+    sources_raw = raw.get("sources") or []
+    if not isinstance(sources_raw, list):
+        raise ConfigError(f"{path}: sources must be a list")
+    sources = tuple(_source(item, i, base, path) for i, item in enumerate(sources_raw))
+    names = [s.name for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{path}: duplicate source name(s): {', '.join(duplicates)}")
+    return Settings(
+        store_url=_absolute_store(store_url, base),
+        sources=sources,
+        config_path=path.resolve() if path.is_file() else None,
+    )
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path}: cannot read config: {first}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the config must be a mapping")
+    return loaded
+
+
+def _source(item: object, index: int, base: Path, path: Path) -> SourceConfig:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{path}: sources[{index}] must be a mapping")
+    name = item.get("name")
+    where = f"{path}: source {name!r}" if name else f"{path}: sources[{index}]"
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        raise ConfigError(f"{where}: name must be letters, digits, '_' or '-' (no dots)")
+    unknown = set(item) - _SOURCE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    try:
+        fmt = Format(str(item.get("format")))
+    except ValueError:
+        raise ConfigError(f"{where}: format must be 'iceberg' or 'delta'") from None
+    catalog = item.get("catalog")
+    root = item.get("root")
+    tables = item.get("tables") or []
+    if catalog is not None and (fmt is not Format.ICEBERG or not isinstance(catalog, dict)):
+        raise ConfigError(f"{where}: catalog is a mapping, for iceberg sources only")
+    if root is not None and not isinstance(root, str):
+        raise ConfigError(f"{where}: root must be a path or URI")
+    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+        raise ConfigError(f"{where}: tables must be a list of paths or URIs")
+    if tables and fmt is not Format.DELTA:
+        raise ConfigError(f"{where}: tables (explicit URIs) is for delta sources")
+    if sum(x is not None and x != [] for x in (catalog, root, tables or None)) != 1:
+        raise ConfigError(f"{where}: give exactly one of catalog, root or tables")
+    namespaces = item.get("namespaces")
+    if namespaces is not None and (
+        not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces)
+    ):
+        raise ConfigError(f"{where}: namespaces must be a list of names")
+    options = item.get("storage_options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: storage_options must be a mapping")
+    keys = item.get("run_id_keys") or list(DEFAULT_RUN_ID_KEYS)
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ConfigError(f"{where}: run_id_keys must be a list of strings")
+    return SourceConfig(
+        name=name,
+        format=fmt,
+        catalog={str(k): str(v) for k, v in catalog.items()} if catalog else None,
+        root=_absolute_location(root, base) if root else None,
+        tables=tuple(_absolute_location(t, base) for t in tables),
+        namespaces=tuple(namespaces) if namespaces is not None else None,
+        storage_options={str(k): str(v) for k, v in options.items()},
+        poll_interval=parse_duration(item.get("poll_interval", "60s"), where=where),
+        run_id_keys=tuple(keys),
+    )
+
+
+def _absolute_location(location: str, base: Path) -> str:
+    """A URI stays as it is; a relative local path becomes absolute against ``base``."""
+    if "://" in location:
+        return location
+    return str((base / Path(location).expanduser()).resolve())
+
+
+def _absolute_store(url: str, base: Path) -> str:
+    """Make a relative SQLite path absolute against the config folder; normalise the driver."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////"):
+        rest = url[len(prefix) :]
+        if rest and rest != ":memory:" and not rest.startswith("file:"):
+            return prefix + str((base / rest).resolve())
+    return url

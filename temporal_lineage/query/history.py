@@ -1,0 +1,70 @@
+"""Tables, snapshots and schemas as of a time (and as known at a time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporal_lineage.model import (
+    SchemaAsOf,
+    SchemaHistoryEntry,
+    StoredSnapshot,
+    TableInfo,
+    TableRef,
+)
+from temporal_lineage.store import Store, reads
+
+
+def list_tables(store: Store, *, known_at: datetime | None = None) -> list[TableInfo]:
+    """Every table the store knows."""
+    with store.connect() as conn:
+        return reads.list_tables(conn, known_at)
+
+
+def list_snapshots(
+    store: Store, ref: TableRef, *, known_at: datetime | None = None
+) -> list[StoredSnapshot]:
+    """Every snapshot ever seen of ``ref``, expired ones included.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        return reads.list_snapshots(conn, reads.get_table(conn, ref), known_at)
+
+
+def snapshot_as_of(
+    store: Store, ref: TableRef, as_of: datetime, *, known_at: datetime | None = None
+) -> StoredSnapshot | None:
+    """The snapshot of ``ref`` as of ``as_of``: the head whose start is the latest <= A.
+
+    None before the first commit and after the table was dropped.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        return reads.head_as_of(conn, reads.get_table(conn, ref), as_of, known_at)
+
+
+def schema_as_of(
+    store: Store, ref: TableRef, as_of: datetime, *, known_at: datetime | None = None
+) -> SchemaAsOf | None:
+    """The schema of ``ref`` as of ``as_of``: the latest schema change at or before A.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        return reads.schema_as_of(conn, reads.get_table(conn, ref), as_of, known_at)
+
+
+def schema_history(
+    store: Store, ref: TableRef, *, known_at: datetime | None = None
+) -> list[SchemaHistoryEntry]:
+    """Every schema ``ref`` had, in time order, with its typed changes.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        return reads.schema_history(conn, reads.get_table(conn, ref), known_at)

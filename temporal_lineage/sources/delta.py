@@ -1,0 +1,278 @@
+"""Delta source: tables found below a root (every folder holding ``_delta_log``) or listed.
+
+History is read from the transaction log itself: new commit files in one pass, and the
+newest usable checkpoint when older commit files have been cleaned up. Data reads (which
+need deltalake) live with reproduction, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable
+from temporal_lineage.model import (
+    DatedBy,
+    Format,
+    HeadChange,
+    SchemaTransition,
+    Snapshot,
+    TableRef,
+    TableState,
+)
+from temporal_lineage.sources.base import Capabilities, Discovery, Source, TableEntry
+from temporal_lineage.sources.delta_log import (
+    CHECKPOINT_FILE,
+    COMMIT_FILE,
+    Commit,
+    checkpoint_actions,
+    commit_millis,
+    commit_name,
+    parse_commit,
+    parse_schema,
+)
+from temporal_lineage.sources.storage import Storage, local_path, storage_for
+from temporal_lineage.times import from_millis
+
+DELTA_CAPABILITIES = Capabilities(
+    has_field_ids=False,
+    has_schema_ids=False,
+    has_branches=False,
+    has_commit_properties=True,
+    has_head_log=False,
+)
+LOG = "_delta_log"
+
+
+@dataclass(frozen=True)
+class DeltaCursor:
+    """The last version read and the table id it belonged to."""
+
+    version: int
+    table_id: str
+
+    def encode(self) -> str:
+        """The opaque string the store keeps."""
+        return json.dumps({"version": self.version, "table_id": self.table_id})
+
+    @classmethod
+    def decode(cls, text: str | None) -> DeltaCursor | None:
+        """Read back a cursor (None when absent or from another format)."""
+        if not text:
+            return None
+        try:
+            raw = json.loads(text)
+            return cls(int(raw["version"]), str(raw["table_id"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass(frozen=True)
+class _Listing:
+    commits: frozenset[int]
+    checkpoints: Mapping[int, tuple[str, ...]]
+
+    @property
+    def earliest_commit(self) -> int | None:
+        return min(self.commits) if self.commits else None
+
+
+class DeltaSource(Source):
+    """Delta tables below ``root``, or at the explicit ``tables`` URIs."""
+
+    format = Format.DELTA
+    capabilities = DELTA_CAPABILITIES
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        root: str | None,
+        tables: tuple[str, ...],
+        storage_options: Mapping[str, str],
+    ) -> None:
+        super().__init__(name)
+        self.root = local_path(root) if root else None
+        self.tables = tuple(local_path(t).rstrip("/") for t in tables)
+        anchor = self.root or (self.tables[0] if self.tables else "")
+        self.storage: Storage = storage_for(anchor, storage_options)
+
+    # -- discovery -----------------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        if self.root is None:
+            entries = [TableEntry(TableRef(self.name, _basename(uri)), uri) for uri in self.tables]
+            return Discovery(tuple(entries))
+        if not self.storage.is_dir(self.root):
+            raise SourceUnavailable(f"source {self.name}: root not found: {self.root}")
+        found: list[TableEntry] = []
+        self._walk(self.root, (), found)
+        return Discovery(tuple(found))
+
+    def _walk(self, folder: str, parts: tuple[str, ...], found: list[TableEntry]) -> None:
+        entries = self.storage.list_dir(folder)
+        if parts and any(e.is_dir and e.name == LOG for e in entries):
+            found.append(TableEntry(TableRef(self.name, ".".join(parts)), folder))
+            return
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_dir and not entry.name.startswith((".", "_")):
+                self._walk(self.storage.join(folder, entry.name), (*parts, entry.name), found)
+
+    # -- polling -------------------------------------------------------------------------
+
+    def _log(self, entry: TableEntry, *names: str) -> str:
+        return self.storage.join(entry.location, LOG, *names)
+
+    def has_changed(self, entry: TableEntry, cursor: str | None) -> bool:
+        previous = DeltaCursor.decode(cursor)
+        if previous is None:
+            return True
+        return self.storage.exists(self._log(entry, commit_name(previous.version + 1)))
+
+    def read(self, entry: TableEntry, cursor: str | None) -> TableState:
+        previous = DeltaCursor.decode(cursor)
+        try:
+            listing = self._list(entry)
+            if previous is not None and previous.version + 1 in listing.commits:
+                return self._read_from(entry, listing, previous.version + 1, previous)
+            return self._read_all(entry, listing)
+        except FileNotFoundError as exc:
+            raise InvalidMetadata(f"{entry.ref}: log file vanished: {exc.filename or exc}") from exc
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InvalidMetadata(f"{entry.ref}: malformed Delta log: {message}") from exc
+
+    def _list(self, entry: TableEntry) -> _Listing:
+        commits: set[int] = set()
+        checkpoints: dict[int, list[str]] = {}
+        for item in self.storage.list_dir(self._log(entry)):
+            if item.is_dir:
+                continue
+            if match := COMMIT_FILE.match(item.name):
+                commits.add(int(match.group(1)))
+            elif match := CHECKPOINT_FILE.match(item.name):
+                checkpoints.setdefault(int(match.group(1)), []).append(item.name)
+        if not commits and not checkpoints:
+            raise NotATable(f"{entry.ref}: {LOG} holds no commit or checkpoint")
+        return _Listing(frozenset(commits), {v: tuple(sorted(n)) for v, n in checkpoints.items()})
+
+    def _read_all(self, entry: TableEntry, listing: _Listing) -> TableState:
+        """Read the whole retained history: from version 0, or from a checkpoint."""
+        latest = max(listing.commits | set(listing.checkpoints))
+        start = latest
+        while start - 1 in listing.commits:
+            start -= 1
+        if start not in listing.commits:
+            start = latest + 1
+        if start == 0:
+            return self._read_from(entry, listing, 0, None)
+        base = [v for v in listing.checkpoints if start - 1 <= v <= latest]
+        if not base:
+            raise InvalidMetadata(
+                f"{entry.ref}: commits before version {start} are gone and no checkpoint "
+                f"covers version {start - 1} or later"
+            )
+        checkpoint = min(base)
+        metadata = self._checkpoint_metadata(entry, checkpoint, listing.checkpoints[checkpoint])
+        return self._read_from(entry, listing, start, None, checkpoint=(checkpoint, metadata))
+
+    def _checkpoint_metadata(
+        self, entry: TableEntry, version: int, names: tuple[str, ...]
+    ) -> Mapping[str, Any]:
+        for name in names:
+            metadata, _protocol = checkpoint_actions(
+                name, self.storage.read_bytes(self._log(entry, name))
+            )
+            if metadata is not None:
+                return metadata
+        raise InvalidMetadata(f"{entry.ref}: checkpoint {version} has no metaData action")
+
+    def _committed_at(self, entry: TableEntry, commit: Commit) -> datetime:
+        """In-commit timestamp, else commitInfo.timestamp, else the commit file's mtime."""
+        millis = commit_millis(commit)
+        if millis is None:
+            millis = self.storage.modified_ms(self._log(entry, commit_name(commit.version)))
+        return from_millis(millis)
+
+    def _read_from(
+        self,
+        entry: TableEntry,
+        listing: _Listing,
+        start: int,
+        previous: DeltaCursor | None,
+        *,
+        checkpoint: tuple[int, Mapping[str, Any]] | None = None,
+    ) -> TableState:
+        commits: list[Commit] = []
+        version = start
+        while version in listing.commits:
+            raw = self.storage.read_bytes(self._log(entry, commit_name(version)))
+            commits.append(parse_commit(version, raw))
+            version += 1
+        if not commits:
+            raise InvalidMetadata(f"{entry.ref}: no commit file from version {start} on")
+        snapshots: list[Snapshot] = []
+        transitions: list[SchemaTransition] = []
+        table_id = previous.table_id if previous else None
+        last_fingerprint: str | None = None
+        if checkpoint is not None:
+            version, metadata = checkpoint
+            table_id = str(metadata.get("id") or table_id or entry.location)
+            if not any(c.metadata is not None for c in commits if c.version <= version):
+                # The schema in force at the first retained commit is the checkpoint's: its
+                # start is older than anything left, so it is bounded by that commit.
+                schema = parse_schema(metadata)
+                transitions.append(
+                    SchemaTransition(
+                        schema,
+                        self._committed_at(entry, commits[0]),
+                        DatedBy.EARLIEST_SNAPSHOT,
+                        None,
+                        commits[0].version,
+                    )
+                )
+                last_fingerprint = schema.fingerprint()
+        for commit in commits:
+            committed_at = self._committed_at(entry, commit)
+            if commit.metadata is not None:
+                table_id = str(commit.metadata.get("id") or table_id or entry.location)
+                schema = parse_schema(commit.metadata)
+                if schema.fingerprint() != last_fingerprint:
+                    transitions.append(
+                        SchemaTransition(schema, committed_at, DatedBy.COMMIT, None, commit.version)
+                    )
+                    last_fingerprint = schema.fingerprint()
+            info = dict(commit.commit_info or {})
+            snapshots.append(
+                Snapshot(
+                    snapshot_id=commit.version,
+                    parent_id=commit.version - 1 if commit.version > 0 else None,
+                    committed_at=committed_at,
+                    operation=info.get("operation"),
+                    schema_id=None,
+                    sequence_number=commit.version,
+                    summary=info,
+                )
+            )
+        if table_id is None:
+            raise InvalidMetadata(f"{entry.ref}: no metaData action in the retained log")
+        last = commits[-1].version
+        return TableState(
+            ref=entry.ref,
+            format=Format.DELTA,
+            incarnation=table_id,
+            location=entry.location,
+            cursor=DeltaCursor(last, table_id).encode(),
+            snapshots=tuple(snapshots),
+            heads=tuple(HeadChange(s.snapshot_id, s.committed_at) for s in snapshots),
+            transitions=tuple(transitions),
+            retained_from=listing.earliest_commit,
+            snapshots_complete=False,
+        )
+
+
+def _basename(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]

@@ -1,0 +1,163 @@
+"""Delta transaction log -> model values: commit files in one pass, checkpoints when needed."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from temporal_lineage.model import Field, Schema
+
+COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
+CHECKPOINT_FILE = re.compile(
+    r"^(\d{20})\.checkpoint(?:\.\d{10}\.\d{10}|\.[0-9A-Za-z-]+)?\.(parquet|json)$"
+)
+_SKIPPED_ACTIONS = (b'{"add"', b'{"remove"', b'{"cdc"', b'{"txn"', b'{"domainMetadata"')
+
+
+def commit_name(version: int) -> str:
+    """The file name of a commit: ``00000000000000000007.json``."""
+    return f"{version:020d}.json"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """The actions of one commit file that history needs."""
+
+    version: int
+    commit_info: Mapping[str, Any] | None
+    metadata: Mapping[str, Any] | None
+    protocol: Mapping[str, Any] | None
+
+
+def parse_commit(version: int, raw: bytes) -> Commit:
+    """Read commitInfo, metaData and protocol, skipping file actions without parsing them."""
+    commit_info = metadata = protocol = None
+    for line in raw.splitlines():
+        line = line.strip()
+        if not line or line.startswith(_SKIPPED_ACTIONS):
+            continue
+        action = json.loads(line)
+        if not isinstance(action, dict):
+            raise ValueError(f"version {version}: an action is not a JSON object")
+        if "commitInfo" in action:
+            commit_info = action["commitInfo"]
+        elif "metaData" in action:
+            metadata = action["metaData"]
+        elif "protocol" in action:
+            protocol = action["protocol"]
+    return Commit(version, commit_info, metadata, protocol)
+
+
+def checkpoint_actions(
+    name: str, raw: bytes
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+    """The metaData and protocol actions in one checkpoint file (or one part of it)."""
+    metadata = protocol = None
+    if name.endswith(".json"):
+        for line in raw.splitlines():
+            if line.startswith((b'{"metaData"', b'{"protocol"')):
+                action = json.loads(line)
+                metadata = action.get("metaData", metadata)
+                protocol = action.get("protocol", protocol)
+        return metadata, protocol
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(io.BytesIO(raw))
+    columns = [c for c in ("metaData", "protocol") if c in parquet.schema_arrow.names]
+    table = parquet.read(columns=columns)
+    for column in columns:
+        for value in table.column(column).to_pylist():
+            if value is not None:
+                if column == "metaData":
+                    metadata = _normalise_maps(value)
+                else:
+                    protocol = value
+    return metadata, protocol
+
+
+def _normalise_maps(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Parquet maps come back as lists of pairs: make them dicts like the JSON log has."""
+    for key in ("configuration",):
+        value = metadata.get(key)
+        if isinstance(value, list):
+            metadata[key] = dict(value)
+    fmt = metadata.get("format")
+    if isinstance(fmt, dict) and isinstance(fmt.get("options"), list):
+        fmt["options"] = dict(fmt["options"])
+    return metadata
+
+
+def commit_millis(commit: Commit) -> int | None:
+    """In-commit timestamp if present, else commitInfo.timestamp (None if neither)."""
+    info = commit.commit_info or {}
+    for key in ("inCommitTimestamp", "timestamp"):
+        value = info.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value)
+    return None
+
+
+def parse_schema(metadata: Mapping[str, Any]) -> Schema:
+    """A metaData action's schemaString as a flattened ``Schema``.
+
+    Field ids and physical names come from column mapping (``delta.columnMapping.*``);
+    other field metadata (identity high-water marks, type-change history) is not part of
+    the schema's identity.
+    """
+    schema = json.loads(metadata["schemaString"])
+    return Schema(tuple(_flatten(schema.get("fields", []), ())))
+
+
+def _flatten(fields: Iterable[Mapping[str, Any]], prefix: tuple[str, ...]) -> list[Field]:
+    out: list[Field] = []
+    for item in fields:
+        path = (*prefix, str(item["name"]))
+        meta = item.get("metadata") or {}
+        field_id = meta.get("delta.columnMapping.id")
+        out.append(
+            Field(
+                id=int(field_id) if field_id is not None else None,
+                path=path,
+                type=_type_string(item["type"]),
+                nullable=bool(item.get("nullable", True)),
+                doc=meta.get("comment"),
+                physical_name=meta.get("delta.columnMapping.physicalName"),
+            )
+        )
+        out.extend(_nested(item["type"], path))
+    return out
+
+
+def _type_string(kind: Any) -> str:
+    if isinstance(kind, str):
+        return kind
+    if isinstance(kind, dict) and isinstance(kind.get("type"), str):
+        return str(kind["type"])
+    raise ValueError(f"unknown type {kind!r}")
+
+
+def _nested(kind: Any, path: tuple[str, ...]) -> list[Field]:
+    if not isinstance(kind, dict):
+        return []
+    if kind["type"] == "struct":
+        return _flatten(kind.get("fields", []), path)
+    slots: Sequence[tuple[str, str, bool]]
+    if kind["type"] == "array":
+        slots = [("element", "elementType", bool(kind.get("containsNull", True)))]
+    elif kind["type"] == "map":
+        slots = [
+            ("key", "keyType", False),
+            ("value", "valueType", bool(kind.get("valueContainsNull", True))),
+        ]
+    else:
+        return []
+    out: list[Field] = []
+    for name, type_key, nullable in slots:
+        sub_path = (*path, name)
+        out.append(Field(None, sub_path, _type_string(kind[type_key]), nullable))
+        out.extend(_nested(kind[type_key], sub_path))
+    return out

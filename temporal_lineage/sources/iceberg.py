@@ -1,0 +1,280 @@
+"""Iceberg source: a pyiceberg catalog, or a root of Hadoop-layout table folders.
+
+The only module that imports pyiceberg. History is read from the metadata JSON directly
+(see ``iceberg_metadata``); the catalog is asked only where the current metadata file is.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable
+from temporal_lineage.model import Format, Skipped, TableRef, TableState
+from temporal_lineage.sources.base import Capabilities, Discovery, Source, TableEntry
+from temporal_lineage.sources.iceberg_metadata import IcebergCursor, table_state
+from temporal_lineage.sources.storage import Storage, local_path, storage_for
+
+ICEBERG_CAPABILITIES = Capabilities(
+    has_field_ids=True,
+    has_schema_ids=True,
+    has_branches=True,
+    has_commit_properties=True,
+    has_head_log=True,
+)
+
+_VERSIONED = re.compile(r"^v(\d+)(?:\.gz)?\.metadata\.json$|^(\d+)-[^.]+(?:\.gz)?\.metadata\.json$")
+
+
+@contextmanager
+def _library_errors(ref: TableRef | str) -> Iterator[None]:
+    """Map pyiceberg's and the file system's errors to ours, naming the table."""
+    from pyiceberg.exceptions import NoSuchTableError, ValidationError
+
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise InvalidMetadata(f"{ref}: metadata file vanished: {exc.filename or exc}") from exc
+    except NoSuchTableError as exc:
+        raise NotATable(f"{ref}: no longer in the catalog: {exc}") from exc
+    except (OSError, ValidationError, ValueError) as exc:
+        raise InvalidMetadata(f"{ref}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def metadata_version(name: str) -> int | None:
+    """The version number in a metadata file name (``v3.metadata.json``, ``00003-<uuid>...``).
+
+    >>> metadata_version("v12.metadata.json"), metadata_version("00003-ab-cd.metadata.json")
+    (12, 3)
+    >>> metadata_version("v3.1.metadata.json") is None
+    True
+    """
+    match = _VERSIONED.match(name)
+    if match is None:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+class IcebergRootSource(Source):
+    """Every folder below ``root`` holding ``metadata/*.metadata.json`` (Hadoop layout)."""
+
+    format = Format.ICEBERG
+    capabilities = ICEBERG_CAPABILITIES
+
+    def __init__(self, name: str, root: str, storage_options: Mapping[str, str]) -> None:
+        super().__init__(name)
+        self.root = local_path(root)
+        self.storage: Storage = storage_for(self.root, storage_options)
+
+    def discover(self) -> Discovery:
+        if not self.storage.is_dir(self.root):
+            raise SourceUnavailable(f"source {self.name}: root not found: {self.root}")
+        tables: list[TableEntry] = []
+        skipped: list[Skipped] = []
+        self._walk(self.root, (), tables, skipped)
+        return Discovery(tuple(tables), tuple(skipped))
+
+    def _walk(
+        self,
+        folder: str,
+        parts: tuple[str, ...],
+        tables: list[TableEntry],
+        skipped: list[Skipped],
+    ) -> None:
+        entries = self.storage.list_dir(folder)
+        names = {e.name for e in entries if e.is_dir}
+        if "metadata" in names and parts:
+            metadata_dir = self.storage.join(folder, "metadata")
+            pointer = self.current_metadata(metadata_dir)
+            if pointer is not None:
+                ref = TableRef(self.name, ".".join(parts))
+                tables.append(TableEntry(ref, folder, pointer))
+                return
+        found_before = len(tables)
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_dir and not entry.name.startswith((".", "_")):
+                self._walk(
+                    self.storage.join(folder, entry.name), (*parts, entry.name), tables, skipped
+                )
+        json_files = [e.name for e in entries if not e.is_dir and e.name.endswith(".json")]
+        if parts and json_files and len(tables) == found_before:
+            skipped.append(
+                Skipped(
+                    self.name,
+                    folder,
+                    f"not a table: {len(json_files)} JSON file(s) but no metadata/*.metadata.json",
+                )
+            )
+
+    def current_metadata(self, metadata_dir: str) -> str | None:
+        """The current metadata file: from a valid version hint, else the highest version."""
+        for hint_name in ("version-hint.text", "version-hint.txt"):
+            hint_path = self.storage.join(metadata_dir, hint_name)
+            try:
+                hint = self.storage.read_bytes(hint_path).decode("utf-8", "replace").strip()
+            except (FileNotFoundError, IsADirectoryError):
+                continue
+            if hint.isdigit():
+                version = int(hint)
+                if self.storage.exists(
+                    self.storage.join(metadata_dir, f"v{version}.metadata.json")
+                ):
+                    # A writer may have committed after updating the hint: probe forward.
+                    while self.storage.exists(
+                        self.storage.join(metadata_dir, f"v{version + 1}.metadata.json")
+                    ):
+                        version += 1
+                    return self.storage.join(metadata_dir, f"v{version}.metadata.json")
+        best: tuple[int, str] | None = None
+        for entry in self.storage.list_dir(metadata_dir):
+            found = metadata_version(entry.name)
+            if found is not None and not entry.is_dir and (best is None or found > best[0]):
+                best = (found, entry.name)
+        return self.storage.join(metadata_dir, best[1]) if best else None
+
+    def has_changed(self, entry: TableEntry, cursor: str | None) -> bool:
+        previous = IcebergCursor.decode(cursor)
+        return previous is None or previous.location != entry.pointer
+
+    def read(self, entry: TableEntry, cursor: str | None) -> TableState:
+        assert entry.pointer is not None
+        metadata_dir = (
+            posixpath.dirname(entry.pointer)
+            if "://" in entry.pointer
+            else (entry.pointer.rsplit("/", 1)[0])
+        )
+
+        def read_older(path: str) -> bytes | None:
+            # Logged paths are absolute on the writer's machine: the files live beside the
+            # current one.
+            try:
+                return self.storage.read_bytes(
+                    self.storage.join(metadata_dir, posixpath.basename(path))
+                )
+            except (FileNotFoundError, IsADirectoryError):
+                return None
+
+        with _library_errors(entry.ref):
+            raw = self.storage.read_bytes(entry.pointer)
+        return table_state(entry.ref, raw, entry.pointer, read_older, IcebergCursor.decode(cursor))
+
+
+class IcebergCatalogSource(Source):
+    """Any catalog ``pyiceberg.catalog.load_catalog`` accepts (sql, rest, glue, hive...)."""
+
+    format = Format.ICEBERG
+    capabilities = ICEBERG_CAPABILITIES
+
+    def __init__(
+        self, name: str, properties: Mapping[str, str], namespaces: tuple[str, ...] | None
+    ) -> None:
+        super().__init__(name)
+        self.properties = dict(properties)
+        self.namespaces = namespaces
+        self._catalog: Any = None
+
+    @property
+    def catalog(self) -> Any:
+        """The pyiceberg catalog, created on first use and kept."""
+        if self._catalog is None:
+            from pyiceberg.catalog import load_catalog
+
+            try:
+                self._catalog = load_catalog(self.name, **self.properties)
+            except Exception as exc:  # noqa: BLE001 - any catalog plugin error means unavailable
+                raise SourceUnavailable(
+                    f"source {self.name}: cannot load catalog: {_first_line(exc)}"
+                ) from exc
+        return self._catalog
+
+    def _wanted(self, namespace: str) -> bool:
+        if self.namespaces is None:
+            return True
+        return any(namespace == n or namespace.startswith(n + ".") for n in self.namespaces)
+
+    def discover(self) -> Discovery:
+        try:
+            pointers = self._sql_pointers()
+            if pointers is None:
+                pointers = self._generic_pointers()
+        except SourceUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - catalog clients raise anything when down
+            raise SourceUnavailable(
+                f"source {self.name}: cannot list tables: {_first_line(exc)}"
+            ) from exc
+        entries = [
+            TableEntry(TableRef(self.name, identifier), location or "", location)
+            for identifier, location in sorted(pointers.items())
+            if self._wanted(identifier.rsplit(".", 1)[0])
+        ]
+        return Discovery(tuple(entries))
+
+    def _sql_pointers(self) -> dict[str, str | None] | None:
+        """One query for every table of a SQL catalog (None for other catalog kinds)."""
+        from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        catalog = self.catalog
+        if not isinstance(catalog, SqlCatalog):
+            return None
+        query = select(
+            IcebergTables.table_namespace, IcebergTables.table_name, IcebergTables.metadata_location
+        ).where(IcebergTables.catalog_name == catalog.name)
+        with Session(catalog.engine) as session:
+            rows = session.execute(query).all()
+        return {f"{ns}.{name}": location for ns, name, location in rows}
+
+    def _generic_pointers(self) -> dict[str, str | None]:
+        catalog = self.catalog
+        pointers: dict[str, str | None] = {}
+        pending: list[tuple[str, ...]] = [tuple(n) for n in catalog.list_namespaces()]
+        while pending:
+            namespace = pending.pop()
+            pending.extend(
+                tuple(n) for n in catalog.list_namespaces(namespace) if tuple(n) != namespace
+            )
+            for identifier in catalog.list_tables(namespace):
+                name = ".".join(identifier)
+                if self._wanted(name.rsplit(".", 1)[0]):
+                    pointers[name] = catalog.load_table(identifier).metadata_location
+        return pointers
+
+    def has_changed(self, entry: TableEntry, cursor: str | None) -> bool:
+        previous = IcebergCursor.decode(cursor)
+        return previous is None or previous.location != entry.pointer
+
+    def read(self, entry: TableEntry, cursor: str | None) -> TableState:
+        from pyiceberg.io import load_file_io
+
+        if not entry.pointer:
+            raise InvalidMetadata(f"{entry.ref}: the catalog has no metadata location for it")
+        io = load_file_io(self.catalog.properties, entry.pointer)
+
+        def read_bytes(path: str) -> bytes:
+            with io.new_input(path).open() as stream:
+                return bytes(stream.read())
+
+        def read_older(path: str) -> bytes | None:
+            try:
+                return read_bytes(path)
+            except (FileNotFoundError, OSError):
+                return None
+
+        with _library_errors(entry.ref):
+            raw = read_bytes(entry.pointer)
+        return table_state(entry.ref, raw, entry.pointer, read_older, IcebergCursor.decode(cursor))
+
+    def close(self) -> None:
+        engine = getattr(self._catalog, "engine", None)
+        if engine is not None:
+            engine.dispose()

@@ -1,0 +1,134 @@
+"""Opening a store: engine set-up per dialect and automatic alembic migration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+
+from temporal_lineage.errors import StoreError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest migration this version of the product knows."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (queries, the HTTP API) run while a sync writes; busy_timeout waits
+    # for another writer instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{rest.split('@', 1)[1]}"
+    return url
+
+
+class Store:
+    """A connection pool to one store database, migrated to this version's schema."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password hidden."""
+        return _redacted(self.engine.url.render_as_string(hide_password=True))
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store {self.url}: {_first_line(exc)}") from exc
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A read connection (a transaction that is rolled back at the end)."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store {self.url}: {_first_line(exc)}") from exc
+
+    def current_revision(self) -> str | None:
+        """The migration the database is at (None for an empty database)."""
+        with self.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def migrate(self) -> bool:
+        """Bring the database to the newest schema; True when something was applied."""
+        if self.current_revision() == head_revision():
+            return False
+        with self.begin() as connection:
+            command.upgrade(_alembic_config(connection), "head")
+        return True
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default create or migrate) the store at ``url``.
+
+    Raises:
+        StoreError: the database cannot be reached or migrated.
+    """
+    try:
+        if url.startswith("sqlite"):
+            target = url.split("///", 1)[1] if "///" in url else ""
+            if target and target != ":memory:" and not target.startswith("file:"):
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot open store {_redacted(url)}: {_first_line(exc)}") from exc
+    store = Store(engine)
+    if migrate:
+        try:
+            store.migrate()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate store {store.url}: {_first_line(exc)}") from exc
+    return store

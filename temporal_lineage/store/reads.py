@@ -1,0 +1,260 @@
+"""Reading the store: tables, snapshots, heads and schemas as of a time, as known at a time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, select
+
+from temporal_lineage.errors import TableNotFound
+from temporal_lineage.model import (
+    DatedBy,
+    Format,
+    SchemaAsOf,
+    SchemaChange,
+    SchemaHistoryEntry,
+    Snapshot,
+    StoredSnapshot,
+    TableInfo,
+    TableRef,
+)
+from temporal_lineage.store import tables as t
+from temporal_lineage.store.codec import change_from_row, schema_from_rows
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """A table row: its key, format and where it lives."""
+
+    table_id: int
+    ref: TableRef
+    format: Format
+    location: str
+    dropped_at: datetime | None
+
+
+def _known(column: Any, known_at: datetime | None) -> Any:
+    """Facts recorded at or before ``known_at`` (all facts when None)."""
+    return column <= known_at if known_at is not None else True
+
+
+def find_table(conn: Connection, ref: TableRef) -> StoredTable | None:
+    """The stored table ``ref``, or None."""
+    row = conn.execute(
+        select(t.tables, t.sources.c.name.label("source_name"))
+        .join(t.sources, t.sources.c.id == t.tables.c.source_id)
+        .where(t.sources.c.name == ref.source, t.tables.c.identifier == ref.identifier)
+    ).first()
+    if row is None:
+        return None
+    return StoredTable(row.id, ref, Format(row.format), row.location, row.dropped_at)
+
+
+def get_table(conn: Connection, ref: TableRef) -> StoredTable:
+    """The stored table ``ref``.
+
+    Raises:
+        TableNotFound: the store has never seen it.
+    """
+    found = find_table(conn, ref)
+    if found is None:
+        raise TableNotFound(f"unknown table {ref} (run `temporal-lineage tables` to list them)")
+    return found
+
+
+def _snapshot_select() -> Select[Any]:
+    return select(t.snapshots, t.incarnations.c.uuid.label("incarnation_uuid")).join(
+        t.incarnations, t.incarnations.c.id == t.snapshots.c.incarnation_id
+    )
+
+
+def _stored_snapshot(row: Any, known_at: datetime | None) -> StoredSnapshot:
+    expired = row.expired_in_source
+    if expired is not None and known_at is not None and expired > known_at:
+        expired = None
+    return StoredSnapshot(
+        snapshot=Snapshot(
+            snapshot_id=row.snapshot_id,
+            parent_id=row.parent_id,
+            committed_at=row.committed_at,
+            operation=row.operation,
+            schema_id=row.schema_id,
+            sequence_number=row.sequence_number,
+            summary=row.summary or {},
+        ),
+        expired_in_source=expired,
+        recorded_at=row.recorded_at,
+        incarnation=row.incarnation_uuid,
+    )
+
+
+def list_snapshots(
+    conn: Connection, table: StoredTable, known_at: datetime | None = None
+) -> list[StoredSnapshot]:
+    """Every snapshot of every incarnation of the table, oldest incarnation first.
+
+    Delta versions are listed in version order (in-commit timestamps can go backwards);
+    Iceberg snapshots in commit-time order.
+    """
+    order = (
+        [t.snapshots.c.snapshot_id]
+        if table.format is Format.DELTA
+        else [t.snapshots.c.committed_at, t.snapshots.c.sequence_number, t.snapshots.c.snapshot_id]
+    )
+    rows = conn.execute(
+        _snapshot_select()
+        .where(
+            t.incarnations.c.table_id == table.table_id, _known(t.snapshots.c.recorded_at, known_at)
+        )
+        .order_by(t.incarnations.c.id, *order)
+    )
+    return [_stored_snapshot(r, known_at) for r in rows]
+
+
+def head_as_of(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+) -> StoredSnapshot | None:
+    """The table's current snapshot at ``as_of`` (the head whose start is the latest <= A)."""
+    head = conn.execute(
+        select(t.heads.c.snapshot_pk)
+        .where(
+            t.heads.c.table_id == table.table_id,
+            t.heads.c.started_at <= as_of,
+            _known(t.heads.c.recorded_at, known_at),
+        )
+        .order_by(t.heads.c.started_at.desc(), t.heads.c.id.desc())
+        .limit(1)
+    ).first()
+    if head is None or head.snapshot_pk is None:
+        return None
+    row = conn.execute(_snapshot_select().where(t.snapshots.c.id == head.snapshot_pk)).one()
+    return _stored_snapshot(row, known_at)
+
+
+def current_heads(conn: Connection, known_at: datetime | None = None) -> dict[int, int | None]:
+    """Every table's latest head (snapshot id, None when dropped), by table id."""
+    latest = (
+        select(
+            t.heads.c.table_id,
+            t.heads.c.snapshot_pk,
+            func.row_number()
+            .over(
+                partition_by=t.heads.c.table_id,
+                order_by=(t.heads.c.started_at.desc(), t.heads.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(_known(t.heads.c.recorded_at, known_at))
+        .subquery()
+    )
+    rows = conn.execute(
+        select(latest.c.table_id, t.snapshots.c.snapshot_id)
+        .select_from(latest)
+        .outerjoin(t.snapshots, t.snapshots.c.id == latest.c.snapshot_pk)
+        .where(latest.c.rank == 1)
+    )
+    return {r.table_id: r.snapshot_id for r in rows}
+
+
+def list_tables(conn: Connection, known_at: datetime | None = None) -> list[TableInfo]:
+    """Every table the store knows, with its snapshot count and current snapshot."""
+    counts: dict[int, int] = {
+        table_id: count
+        for table_id, count in conn.execute(
+            select(t.incarnations.c.table_id, func.count(t.snapshots.c.id))
+            .join(t.snapshots, t.snapshots.c.incarnation_id == t.incarnations.c.id)
+            .where(_known(t.snapshots.c.recorded_at, known_at))
+            .group_by(t.incarnations.c.table_id)
+        )
+    }
+    heads = current_heads(conn, known_at)
+    rows = conn.execute(
+        select(t.tables, t.sources.c.name.label("source_name"))
+        .join(t.sources, t.sources.c.id == t.tables.c.source_id)
+        .where(_known(t.tables.c.recorded_at, known_at))
+        .order_by(t.sources.c.name, t.tables.c.identifier)
+    )
+    return [
+        TableInfo(
+            ref=TableRef(r.source_name, r.identifier),
+            format=Format(r.format),
+            location=r.location,
+            snapshots=int(counts.get(r.id, 0)),
+            current_snapshot=heads.get(r.id),
+        )
+        for r in rows
+    ]
+
+
+def schema_as_of(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+) -> SchemaAsOf | None:
+    """The table's current schema at ``as_of`` (latest schema change at or before it)."""
+    head = conn.execute(
+        select(t.schema_heads.c.schema_version_pk, t.schema_heads.c.effective_at)
+        .where(
+            t.schema_heads.c.table_id == table.table_id,
+            t.schema_heads.c.effective_at <= as_of,
+            _known(t.schema_heads.c.recorded_at, known_at),
+        )
+        .order_by(t.schema_heads.c.effective_at.desc(), t.schema_heads.c.id.desc())
+        .limit(1)
+    ).first()
+    if head is None or head.schema_version_pk is None:
+        return None
+    version = conn.execute(
+        select(t.schema_versions.c.schema_id).where(
+            t.schema_versions.c.id == head.schema_version_pk
+        )
+    ).scalar_one()
+    fields = conn.execute(
+        select(t.schema_fields)
+        .where(t.schema_fields.c.schema_version_pk == head.schema_version_pk)
+        .order_by(t.schema_fields.c.position)
+    ).all()
+    return SchemaAsOf(table.ref, int(version), schema_from_rows(fields), head.effective_at)
+
+
+def schema_history(
+    conn: Connection, table: StoredTable, known_at: datetime | None = None
+) -> list[SchemaHistoryEntry]:
+    """Every schema the table had, in time order, with the changes from the one before."""
+    heads = conn.execute(
+        select(
+            t.schema_heads.c.id,
+            t.schema_heads.c.effective_at,
+            t.schema_heads.c.dated_by,
+            t.schema_heads.c.snapshot_id,
+            t.schema_versions.c.schema_id,
+            t.incarnations.c.uuid,
+        )
+        .join(t.schema_versions, t.schema_versions.c.id == t.schema_heads.c.schema_version_pk)
+        .join(t.incarnations, t.incarnations.c.id == t.schema_heads.c.incarnation_id)
+        .where(
+            t.schema_heads.c.table_id == table.table_id,
+            _known(t.schema_heads.c.recorded_at, known_at),
+        )
+        .order_by(t.schema_heads.c.effective_at, t.schema_heads.c.id)
+    ).all()
+    changes: dict[int, list[SchemaChange]] = defaultdict(list)
+    if heads:
+        for row in conn.execute(
+            select(t.schema_changes)
+            .where(t.schema_changes.c.schema_head_pk.in_([h.id for h in heads]))
+            .order_by(t.schema_changes.c.id)
+        ):
+            changes[row.schema_head_pk].append(change_from_row(row))
+    return [
+        SchemaHistoryEntry(
+            schema_id=h.schema_id,
+            effective_at=h.effective_at,
+            dated_by=DatedBy(h.dated_by),
+            snapshot_id=h.snapshot_id,
+            changes=tuple(changes[h.id]),
+            incarnation=h.uuid,
+        )
+        for h in heads
+    ]

@@ -1,0 +1,174 @@
+"""The store's schema: every table, column and named index (alembic migrates to this)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from temporal_lineage.store.columns import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _recorded_at() -> Column[object]:
+    """Transaction time: when this fact entered the store (``--known-at`` filters on it)."""
+    return Column("recorded_at", UtcDateTime(), nullable=False)
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("format", String(16), nullable=False),
+    _recorded_at(),
+)
+
+tables = Table(
+    "tables",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("sources.id"), nullable=False),
+    Column("identifier", String(1000), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("cursor", Text, nullable=True),
+    Column("current_incarnation_id", Integer, nullable=True),
+    Column("dropped_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    UniqueConstraint("source_id", "identifier"),
+)
+
+incarnations = Table(
+    "incarnations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=False),
+    Column("uuid", String(200), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("format_version", Integer, nullable=True),
+    _recorded_at(),
+    UniqueConstraint("table_id", "uuid"),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incarnation_id", ForeignKey("incarnations.id"), nullable=False),
+    Column("snapshot_id", BigInteger, nullable=False),
+    Column("parent_id", BigInteger, nullable=True),
+    Column("sequence_number", BigInteger, nullable=True),
+    Column("committed_at", UtcDateTime(), nullable=False),
+    Column("operation", String(200), nullable=True),
+    Column("schema_id", Integer, nullable=True),
+    Column("summary", JSON, nullable=False),
+    Column("expired_in_source", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    UniqueConstraint("incarnation_id", "snapshot_id"),
+    Index("ix_snapshots_incarnation_committed", "incarnation_id", "committed_at"),
+)
+
+heads = Table(
+    "heads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=False),
+    Column("incarnation_id", ForeignKey("incarnations.id"), nullable=True),
+    Column("snapshot_pk", ForeignKey("snapshots.id"), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    _recorded_at(),
+    # "head of T as of A" is one seek on this index: (table_id = T, started_at <= A) desc.
+    Index("ix_heads_table_started", "table_id", "started_at", "id"),
+)
+
+schema_versions = Table(
+    "schema_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incarnation_id", ForeignKey("incarnations.id"), nullable=False),
+    Column("schema_id", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    _recorded_at(),
+    UniqueConstraint("incarnation_id", "schema_id"),
+)
+
+schema_fields = Table(
+    "schema_fields",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("schema_version_pk", ForeignKey("schema_versions.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("field_id", Integer, nullable=True),
+    Column("path", JSON, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("nullable", Boolean, nullable=False),
+    Column("doc", Text, nullable=True),
+    Column("physical_name", String(1000), nullable=True),
+    _recorded_at(),
+    Index("ix_schema_fields_version", "schema_version_pk", "position"),
+)
+
+schema_heads = Table(
+    "schema_heads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=False),
+    Column("incarnation_id", ForeignKey("incarnations.id"), nullable=True),
+    Column("schema_version_pk", ForeignKey("schema_versions.id"), nullable=True),
+    Column("effective_at", UtcDateTime(), nullable=False),
+    Column("dated_by", String(32), nullable=False),
+    Column("snapshot_id", BigInteger, nullable=True),
+    _recorded_at(),
+    Index("ix_schema_heads_table_effective", "table_id", "effective_at", "id"),
+)
+
+schema_changes = Table(
+    "schema_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("schema_head_pk", ForeignKey("schema_heads.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("field_id", Integer, nullable=True),
+    Column("path", JSON, nullable=False),
+    Column("old_path", JSON, nullable=True),
+    Column("old_type", Text, nullable=True),
+    Column("new_type", Text, nullable=True),
+    Column("hint", String(200), nullable=True),
+    _recorded_at(),
+    Index("ix_schema_changes_head", "schema_head_pk"),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("tables_checked", Integer, nullable=False, default=0),
+    Column("snapshots_added", Integer, nullable=False, default=0),
+    Column("schema_versions_added", Integer, nullable=False, default=0),
+    Column("errors", JSON, nullable=False),
+    _recorded_at(),
+    Index("ix_sync_runs_source_started", "source", "started_at"),
+)

@@ -1,0 +1,471 @@
+"""Persisting what a source read: one table's facts in one transaction, append-only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, select, update
+
+from temporal_lineage.evolution import diff_schemas
+from temporal_lineage.model import (
+    Format,
+    Schema,
+    SchemaChange,
+    SchemaTransition,
+    Snapshot,
+    SyncReport,
+    TableState,
+    TableSyncResult,
+)
+from temporal_lineage.store import tables as t
+from temporal_lineage.store.codec import fields_to_rows, schema_from_rows
+
+
+def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> int:
+    """The id of the source row called ``name``, created on first sight."""
+    found = conn.execute(select(t.sources.c.id).where(t.sources.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(
+            insert(t.sources)
+            .values(name=name, format=fmt.value, recorded_at=now)
+            .returning(t.sources.c.id)
+        ).scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class KnownTable:
+    """What the store knows of a table before a sync touches it."""
+
+    table_id: int
+    cursor: str | None
+    dropped_at: datetime | None
+
+
+def known_tables(conn: Connection, source_id: int) -> dict[str, KnownTable]:
+    """Every table of a source with its cursor, by identifier."""
+    rows = conn.execute(
+        select(
+            t.tables.c.identifier, t.tables.c.id, t.tables.c.cursor, t.tables.c.dropped_at
+        ).where(t.tables.c.source_id == source_id)
+    )
+    return {r.identifier: KnownTable(r.id, r.cursor, r.dropped_at) for r in rows}
+
+
+def mark_dropped(conn: Connection, table_id: int, now: datetime) -> None:
+    """The table is gone from its source: from ``now`` on it has no head and no schema."""
+    done = conn.execute(
+        update(t.tables)
+        .where(t.tables.c.id == table_id, t.tables.c.dropped_at.is_(None))
+        .values(dropped_at=now, current_incarnation_id=None)
+    ).rowcount
+    if done:
+        conn.execute(insert(t.heads).values(table_id=table_id, started_at=now, recorded_at=now))
+        conn.execute(
+            insert(t.schema_heads).values(
+                table_id=table_id, effective_at=now, dated_by="noticed", recorded_at=now
+            )
+        )
+
+
+def start_sync_run(conn: Connection, source: str | None, started_at: datetime) -> int:
+    """Open the record of a sync pass (closed by ``finish_sync_run``)."""
+    return int(
+        conn.execute(
+            insert(t.sync_runs)
+            .values(source=source, started_at=started_at, errors=[], recorded_at=started_at)
+            .returning(t.sync_runs.c.id)
+        ).scalar_one()
+    )
+
+
+def finish_sync_run(conn: Connection, run_id: int, ended_at: datetime, report: SyncReport) -> None:
+    """Close the record of a sync pass with what it did."""
+    conn.execute(
+        update(t.sync_runs)
+        .where(t.sync_runs.c.id == run_id)
+        .values(
+            ended_at=ended_at,
+            tables_checked=report.tables,
+            snapshots_added=report.new_snapshots,
+            schema_versions_added=report.new_schema_versions,
+            errors=[{"table": e.table, "error": e.error} for e in report.errors],
+        )
+    )
+
+
+class _TableWriter:
+    """Applies one ``TableState`` to the store; every row written carries ``recorded_at=now``."""
+
+    def __init__(
+        self, conn: Connection, source_id: int, state: TableState, now: datetime, numbered: bool
+    ) -> None:
+        self.conn = conn
+        self.source_id = source_id
+        self.state = state
+        self.now = now
+        self.numbered = numbered  # the format numbers its schemas (Iceberg)
+
+    def apply(self) -> TableSyncResult:
+        table_id, was_dropped = self._table()
+        incarnation_id = self._incarnation(table_id)
+        new_versions = self._schema_versions(incarnation_id)
+        snapshot_schema = self._schema_heads(table_id, incarnation_id)
+        inserted = self._snapshots(incarnation_id, snapshot_schema)
+        expired = self._expire(incarnation_id)
+        self._heads(table_id, incarnation_id, inserted, was_dropped)
+        self.conn.execute(
+            update(t.tables)
+            .where(t.tables.c.id == table_id)
+            .values(
+                cursor=self.state.cursor,
+                location=self.state.location,
+                current_incarnation_id=incarnation_id,
+                dropped_at=None,
+            )
+        )
+        return TableSyncResult(self.state.ref, len(inserted), new_versions, expired, changed=True)
+
+    def _table(self) -> tuple[int, bool]:
+        row = self.conn.execute(
+            select(t.tables.c.id, t.tables.c.dropped_at).where(
+                t.tables.c.source_id == self.source_id,
+                t.tables.c.identifier == self.state.ref.identifier,
+            )
+        ).first()
+        if row is not None:
+            return int(row.id), row.dropped_at is not None
+        created = self.conn.execute(
+            insert(t.tables)
+            .values(
+                source_id=self.source_id,
+                identifier=self.state.ref.identifier,
+                format=self.state.format.value,
+                location=self.state.location,
+                recorded_at=self.now,
+            )
+            .returning(t.tables.c.id)
+        ).scalar_one()
+        return int(created), False
+
+    def _incarnation(self, table_id: int) -> int:
+        found = self.conn.execute(
+            select(t.incarnations.c.id).where(
+                t.incarnations.c.table_id == table_id,
+                t.incarnations.c.uuid == self.state.incarnation,
+            )
+        ).scalar()
+        if found is not None:
+            return int(found)
+        return int(
+            self.conn.execute(
+                insert(t.incarnations)
+                .values(
+                    table_id=table_id,
+                    uuid=self.state.incarnation,
+                    location=self.state.location,
+                    format_version=self.state.format_version,
+                    recorded_at=self.now,
+                )
+                .returning(t.incarnations.c.id)
+            ).scalar_one()
+        )
+
+    # -- schemas -------------------------------------------------------------------------
+
+    def _stored_versions(self, incarnation_id: int) -> dict[int, tuple[int, str]]:
+        rows = self.conn.execute(
+            select(
+                t.schema_versions.c.schema_id,
+                t.schema_versions.c.id,
+                t.schema_versions.c.fingerprint,
+            ).where(t.schema_versions.c.incarnation_id == incarnation_id)
+        )
+        self._versions = {r.schema_id: (r.id, r.fingerprint) for r in rows}
+        return self._versions
+
+    def _insert_version(self, incarnation_id: int, schema_id: int, schema: Schema) -> int:
+        pk = int(
+            self.conn.execute(
+                insert(t.schema_versions)
+                .values(
+                    incarnation_id=incarnation_id,
+                    schema_id=schema_id,
+                    fingerprint=schema.fingerprint(),
+                    recorded_at=self.now,
+                )
+                .returning(t.schema_versions.c.id)
+            ).scalar_one()
+        )
+        rows = fields_to_rows(schema)
+        if rows:
+            self.conn.execute(
+                insert(t.schema_fields),
+                [{**r, "schema_version_pk": pk, "recorded_at": self.now} for r in rows],
+            )
+        self._versions[schema_id] = (pk, schema.fingerprint())
+        return pk
+
+    def _schema_versions(self, incarnation_id: int) -> int:
+        """Store every schema not seen before; returns how many were new."""
+        versions = self._stored_versions(incarnation_id)
+        added = 0
+        if self.numbered:
+            for schema_id, schema in self.state.schemas.items():
+                if schema_id not in versions:
+                    self._insert_version(incarnation_id, schema_id, schema)
+                    added += 1
+            return added
+        by_fingerprint = {fp: sid for sid, (_pk, fp) in versions.items()}
+        self._numbering: dict[int, int] = {}
+        for index, transition in enumerate(self.state.transitions):
+            fingerprint = transition.schema.fingerprint()
+            if fingerprint not in by_fingerprint:
+                schema_id = max(self._versions, default=-1) + 1
+                self._insert_version(incarnation_id, schema_id, transition.schema)
+                by_fingerprint[fingerprint] = schema_id
+                added += 1
+            self._numbering[index] = by_fingerprint[fingerprint]
+        return added
+
+    def _schema_id(self, index: int, transition: SchemaTransition) -> int | None:
+        if self.numbered:
+            return transition.schema_id
+        return self._numbering[index]
+
+    def _latest_schema_head(self, table_id: int) -> Row[Any, Any, Any] | None:
+        return self.conn.execute(
+            select(
+                t.schema_heads.c.schema_version_pk,
+                t.schema_heads.c.effective_at,
+                t.schema_heads.c.incarnation_id,
+            )
+            .where(t.schema_heads.c.table_id == table_id)
+            .order_by(t.schema_heads.c.effective_at.desc(), t.schema_heads.c.id.desc())
+            .limit(1)
+        ).first()
+
+    def _schema_heads(self, table_id: int, incarnation_id: int) -> dict[int, int]:
+        """Append the schema changes after the latest stored one; Delta: schema of each version."""
+        latest = self._latest_schema_head(table_id)
+        current_pk = latest.schema_version_pk if latest is not None else None
+        latest_at = latest.effective_at if latest is not None else None
+        if latest is not None and latest.incarnation_id != incarnation_id:
+            current_pk = None  # a new incarnation starts its own history
+        schema_at_version: dict[int, int] = {}
+        pk_to_id = {pk: sid for sid, (pk, _fp) in self._versions.items()}
+        for index, transition in enumerate(self.state.transitions):
+            schema_id = self._schema_id(index, transition)
+            if schema_id is None or schema_id not in self._versions:
+                continue
+            pk = self._versions[schema_id][0]
+            if transition.snapshot_id is not None:
+                schema_at_version[transition.snapshot_id] = schema_id
+            if pk == current_pk:
+                continue
+            if self.numbered and latest_at is not None and transition.effective_at < latest_at:
+                continue  # re-observed from an older metadata file: already recorded
+            previous = self._load_schema(current_pk) if current_pk is not None else None
+            changes = diff_schemas(previous, transition.schema) if previous is not None else ()
+            self._insert_schema_head(table_id, incarnation_id, pk, transition, changes)
+            current_pk, latest_at = pk, transition.effective_at
+        if self.numbered:
+            return {}
+        # Delta: every version reads back in the schema in force at it.
+        numbering: dict[int, int] = {}
+        running = self._schema_before(latest, incarnation_id, pk_to_id)
+        for snap in sorted(self.state.snapshots, key=lambda s: s.snapshot_id):
+            running = schema_at_version.get(snap.snapshot_id, running)
+            if running is not None:
+                numbering[snap.snapshot_id] = running
+        return numbering
+
+    def _schema_before(
+        self, latest: Row[Any, Any, Any] | None, incarnation_id: int, pk_to_id: Mapping[int, int]
+    ) -> int | None:
+        if latest is None or latest.incarnation_id != incarnation_id:
+            return None
+        return pk_to_id.get(latest.schema_version_pk)
+
+    def _load_schema(self, schema_version_pk: int) -> Schema:
+        rows = self.conn.execute(
+            select(t.schema_fields)
+            .where(t.schema_fields.c.schema_version_pk == schema_version_pk)
+            .order_by(t.schema_fields.c.position)
+        ).all()
+        return schema_from_rows(rows)
+
+    def _insert_schema_head(
+        self,
+        table_id: int,
+        incarnation_id: int,
+        schema_version_pk: int,
+        transition: SchemaTransition,
+        changes: Sequence[SchemaChange],
+    ) -> None:
+        head_pk = self.conn.execute(
+            insert(t.schema_heads)
+            .values(
+                table_id=table_id,
+                incarnation_id=incarnation_id,
+                schema_version_pk=schema_version_pk,
+                effective_at=transition.effective_at,
+                dated_by=transition.dated_by.value,
+                snapshot_id=transition.snapshot_id,
+                recorded_at=self.now,
+            )
+            .returning(t.schema_heads.c.id)
+        ).scalar_one()
+        if changes:
+            self.conn.execute(
+                insert(t.schema_changes),
+                [
+                    {
+                        "schema_head_pk": head_pk,
+                        "kind": c.kind.value,
+                        "field_id": c.field_id,
+                        "path": list(c.path),
+                        "old_path": list(c.old_path) if c.old_path is not None else None,
+                        "old_type": c.old_type,
+                        "new_type": c.new_type,
+                        "hint": c.hint,
+                        "recorded_at": self.now,
+                    }
+                    for c in changes
+                ],
+            )
+
+    # -- snapshots and heads -------------------------------------------------------------
+
+    def _snapshots(self, incarnation_id: int, numbering: Mapping[int, int]) -> list[Snapshot]:
+        stored = set(
+            self.conn.execute(
+                select(t.snapshots.c.snapshot_id).where(
+                    t.snapshots.c.incarnation_id == incarnation_id
+                )
+            ).scalars()
+        )
+        self._stored_snapshot_ids = stored
+        new = [s for s in self.state.snapshots if s.snapshot_id not in stored]
+        if new:
+            self.conn.execute(
+                insert(t.snapshots),
+                [
+                    {
+                        "incarnation_id": incarnation_id,
+                        "snapshot_id": s.snapshot_id,
+                        "parent_id": s.parent_id,
+                        "sequence_number": s.sequence_number,
+                        "committed_at": s.committed_at,
+                        "operation": s.operation,
+                        "schema_id": s.schema_id
+                        if s.schema_id is not None
+                        else numbering.get(s.snapshot_id),
+                        "summary": dict(s.summary),
+                        "recorded_at": self.now,
+                    }
+                    for s in new
+                ],
+            )
+        return new
+
+    def _expire(self, incarnation_id: int) -> int:
+        """Mark snapshots the source no longer has; they stay in the store."""
+        condition: ColumnElement[bool] | None = None
+        if self.state.snapshots_complete:
+            present = {s.snapshot_id for s in self.state.snapshots}
+            gone = self._stored_snapshot_ids - present
+            if gone:
+                condition = t.snapshots.c.snapshot_id.in_(sorted(gone))
+        elif self.state.retained_from is not None:
+            condition = t.snapshots.c.snapshot_id < self.state.retained_from
+        if condition is None:
+            return 0
+        return int(
+            self.conn.execute(
+                update(t.snapshots)
+                .where(
+                    t.snapshots.c.incarnation_id == incarnation_id,
+                    t.snapshots.c.expired_in_source.is_(None),
+                    condition,
+                )
+                .values(expired_in_source=self.now)
+            ).rowcount
+        )
+
+    def _heads(
+        self, table_id: int, incarnation_id: int, inserted: Sequence[Snapshot], was_dropped: bool
+    ) -> None:
+        pks = {
+            snapshot_id: pk
+            for snapshot_id, pk in self.conn.execute(
+                select(t.snapshots.c.snapshot_id, t.snapshots.c.id).where(
+                    t.snapshots.c.incarnation_id == incarnation_id
+                )
+            )
+        }
+        latest = self.conn.execute(
+            select(func.max(t.heads.c.started_at)).where(
+                t.heads.c.table_id == table_id, t.heads.c.incarnation_id == incarnation_id
+            )
+        ).scalar()
+        if latest is None:
+            candidates = list(self.state.heads)
+        else:
+            recent = {
+                (r.snapshot_pk, r.started_at)
+                for r in self.conn.execute(
+                    select(t.heads.c.snapshot_pk, t.heads.c.started_at).where(
+                        and_(
+                            t.heads.c.table_id == table_id,
+                            t.heads.c.incarnation_id == incarnation_id,
+                            t.heads.c.started_at >= latest,
+                        )
+                    )
+                )
+            }
+            new_ids = {s.snapshot_id for s in inserted}
+            candidates = [
+                h
+                for h in self.state.heads
+                if (h.started_at >= latest or h.snapshot_id in new_ids)
+                and (pks.get(h.snapshot_id), h.started_at) not in recent
+            ]
+        rows = [
+            {
+                "table_id": table_id,
+                "incarnation_id": incarnation_id,
+                "snapshot_pk": pks[h.snapshot_id],
+                "started_at": h.started_at,
+                "recorded_at": self.now,
+            }
+            for h in candidates
+            if h.snapshot_id in pks
+        ]
+        if was_dropped and not rows and self.state.heads:
+            # The same incarnation is listed again after it was seen gone.
+            current = self.state.heads[-1]
+            if current.snapshot_id in pks:
+                rows.append(
+                    {
+                        "table_id": table_id,
+                        "incarnation_id": incarnation_id,
+                        "snapshot_pk": pks[current.snapshot_id],
+                        "started_at": self.now,
+                        "recorded_at": self.now,
+                    }
+                )
+        if rows:
+            self.conn.execute(insert(t.heads), rows)
+
+
+def apply_table_state(
+    conn: Connection, source_id: int, state: TableState, now: datetime, *, numbered: bool
+) -> TableSyncResult:
+    """Persist everything new in ``state`` (call inside one transaction per table)."""
+    return _TableWriter(conn, source_id, state, now, numbered).apply()

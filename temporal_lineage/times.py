@@ -1,0 +1,65 @@
+"""Instants: parsing what users type, formatting what answers show, converting engine clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from temporal_lineage.errors import InvalidTime
+
+
+def from_millis(ms: int) -> datetime:
+    """An aware UTC datetime from epoch milliseconds (Iceberg timestamp-ms, Delta timestamp).
+
+    >>> from_millis(0).isoformat()
+    '1970-01-01T00:00:00+00:00'
+    """
+    seconds, millis = divmod(int(ms), 1000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
+
+
+def to_millis(instant: datetime) -> int:
+    """Epoch milliseconds of an aware datetime (floor)."""
+    return (int(instant.timestamp()) * 1000) + instant.microsecond // 1000
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO-8601 instant: a naive time is UTC, a bare date is 00:00:00 UTC of that day.
+
+    >>> parse_time("2026-03-03").isoformat()
+    '2026-03-03T00:00:00+00:00'
+    >>> parse_time("2026-03-03T10:00:00+02:00").isoformat()
+    '2026-03-03T08:00:00+00:00'
+    >>> parse_time("2026-03-03T10:00:00.5Z").isoformat()
+    '2026-03-03T10:00:00.500000+00:00'
+    """
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidTime(
+            f"not an ISO-8601 time: {text!r} (e.g. 2026-03-03 or 2026-03-03T10:00:00Z)"
+        ) from exc
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_time(instant: datetime | None) -> str | None:
+    """ISO-8601 UTC with a ``Z``: milliseconds, or microseconds when the instant has them.
+
+    >>> format_time(from_millis(1758879443926))
+    '2025-09-26T09:37:23.926Z'
+    """
+    if instant is None:
+        return None
+    utc = instant.astimezone(UTC)
+    spec = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def now() -> datetime:
+    """The current instant, aware UTC (the transaction time of facts recorded now)."""
+    return datetime.now(UTC)
