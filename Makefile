@@ -1,0 +1,47 @@
+# temporal-lineage: the two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+TL     := $(VENV)/bin/temporal-lineage
+STAMP  := $(VENV)/.installed
+DEMO   ?= demo
+DEMO_TABLE := lake.features.user_features
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(PY) -m warehouse_fixtures build $(DEMO) --force
+	$(TL) init --config $(DEMO)/lineage.yaml
+	$(TL) sync --config $(DEMO)/lineage.yaml
+	$(TL) tables --config $(DEMO)/lineage.yaml
+	@renamed=$$($(PY) -m warehouse_fixtures when $(DEMO) rename_column --table $(DEMO_TABLE)); \
+	before=$$($(PY) -m warehouse_fixtures when $(DEMO) rename_column --table $(DEMO_TABLE) --offset-ms -1); \
+	echo; echo "== $(DEMO_TABLE): schema as of $$before (just before the rename)"; \
+	$(TL) schema $(DEMO_TABLE) --as-of $$before --config $(DEMO)/lineage.yaml; \
+	echo; echo "== $(DEMO_TABLE): schema as of $$renamed (the rename; field ids unchanged)"; \
+	$(TL) schema $(DEMO_TABLE) --as-of $$renamed --config $(DEMO)/lineage.yaml; \
+	echo; echo "== $(DEMO_TABLE): schema history"; \
+	$(TL) schema-history $(DEMO_TABLE) --config $(DEMO)/lineage.yaml
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check temporal_lineage warehouse_fixtures tests bench
+	$(VENV)/bin/ruff format --check temporal_lineage warehouse_fixtures tests bench
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,450 @@
+"""Ground-truth timeline records, their recorders and the timeline.json (de)serialisation."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, cast
+
+Format = Literal["iceberg", "delta"]
+
+TIMELINE_FILE = "timeline.json"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """Format epoch milliseconds as ISO-8601 UTC with milliseconds and a trailing Z."""
+    moment = _EPOCH + timedelta(milliseconds=epoch_ms)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso_ms(text: str) -> int:
+    """Parse a timestamp written by iso_ms back into epoch milliseconds."""
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def now_ms() -> int:
+    """Return the current wall-clock time in epoch milliseconds."""
+    return (datetime.now(UTC) - _EPOCH) // timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class FieldRecord:
+    """One (possibly nested) column of a schema."""
+
+    id: int | None
+    path: str
+    type: str
+    nullable: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"id": self.id, "path": self.path, "type": self.type, "nullable": self.nullable}
+
+
+@dataclass(frozen=True)
+class SchemaRecord:
+    """A schema and the moment it became the table's current schema."""
+
+    schema_id: int
+    effective_at: str
+    fields: tuple[FieldRecord, ...]
+
+    def field_by_path(self, path: str) -> FieldRecord | None:
+        """Return the field at a dotted path, if present."""
+        return next((f for f in self.fields if f.path == path), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "schema_id": self.schema_id,
+            "effective_at": self.effective_at,
+            "fields": [f.to_dict() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class SpecFieldRecord:
+    """One partition field of an Iceberg partition spec."""
+
+    field_id: int
+    source_id: int
+    name: str
+    transform: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "field_id": self.field_id,
+            "source_id": self.source_id,
+            "name": self.name,
+            "transform": self.transform,
+        }
+
+
+@dataclass(frozen=True)
+class SpecRecord:
+    """An Iceberg partition spec and the moment it became the default spec."""
+
+    spec_id: int
+    effective_at: str
+    fields: tuple[SpecFieldRecord, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "spec_id": self.spec_id,
+            "effective_at": self.effective_at,
+            "fields": [f.to_dict() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """An Iceberg snapshot or Delta version as it was when committed."""
+
+    snapshot: int
+    parent: int | None
+    committed_at: str
+    operation: str
+    schema_id: int | None
+    run_id: str | None
+    expired: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "snapshot": self.snapshot,
+            "parent": self.parent,
+            "committed_at": self.committed_at,
+            "operation": self.operation,
+            "schema_id": self.schema_id,
+            "run_id": self.run_id,
+            "expired": self.expired,
+        }
+
+
+@dataclass(frozen=True)
+class HeadRecord:
+    """A change of the table's head (main branch / latest version)."""
+
+    snapshot: int
+    start: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"snapshot": self.snapshot, "start": self.start}
+
+
+@dataclass(frozen=True)
+class TableTimeline:
+    """Everything recorded about one table."""
+
+    name: str
+    format: Format
+    snapshots: tuple[SnapshotRecord, ...]
+    heads: tuple[HeadRecord, ...]
+    current_snapshot: int | None
+    schemas: tuple[SchemaRecord, ...]
+    partition_specs: tuple[SpecRecord, ...] = ()
+
+    def snapshot(self, snapshot_id: int) -> SnapshotRecord:
+        """Return the record of one snapshot."""
+        return next(s for s in self.snapshots if s.snapshot == snapshot_id)
+
+    def schema(self, schema_id: int) -> SchemaRecord:
+        """Return the first record of one schema id."""
+        return next(s for s in self.schemas if s.schema_id == schema_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        out: dict[str, Any] = {
+            "format": self.format,
+            "snapshots": [s.to_dict() for s in self.snapshots],
+            "heads": [h.to_dict() for h in self.heads],
+            "current_snapshot": self.current_snapshot,
+            "schemas": [s.to_dict() for s in self.schemas],
+        }
+        if self.format == "iceberg":
+            out["partition_specs"] = [s.to_dict() for s in self.partition_specs]
+        return out
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One step of the story: what was done to which table, and when it was committed."""
+
+    day: int
+    at: str
+    table: str
+    action: str
+    snapshot: int | None
+    details: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "day": self.day,
+            "at": self.at,
+            "table": self.table,
+            "action": self.action,
+            "snapshot": self.snapshot,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """A table version that a pipeline run read."""
+
+    table: str
+    snapshot: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"table": self.table, "snapshot": self.snapshot}
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A pipeline run: its id, what it read and which tables it wrote."""
+
+    run_id: str
+    day: int
+    job: str
+    inputs: tuple[RunInput, ...]
+    outputs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "run_id": self.run_id,
+            "day": self.day,
+            "job": self.job,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "outputs": list(self.outputs),
+        }
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The ground truth of a built warehouse."""
+
+    root: Path
+    built_at: str
+    tables: Mapping[str, TableTimeline]
+    events: tuple[EventRecord, ...]
+    runs: tuple[RunRecord, ...]
+
+    def table(self, name: str) -> TableTimeline:
+        """Return one table's timeline."""
+        return self.tables[name]
+
+    def events_for(self, table: str, action: str | None = None) -> list[EventRecord]:
+        """Return the events of one table, optionally only one action."""
+        return [
+            e for e in self.events if e.table == table and (action is None or e.action == action)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "built_at": self.built_at,
+            "tables": {name: t.to_dict() for name, t in self.tables.items()},
+            "events": [e.to_dict() for e in self.events],
+            "runs": [r.to_dict() for r in self.runs],
+        }
+
+    def write(self) -> Path:
+        """Write timeline.json into the warehouse root and return its path."""
+        target = self.root / TIMELINE_FILE
+        target.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        return target
+
+
+def _field_from(d: Mapping[str, Any]) -> FieldRecord:
+    return FieldRecord(id=d["id"], path=d["path"], type=d["type"], nullable=d["nullable"])
+
+
+def _table_from(name: str, d: Mapping[str, Any]) -> TableTimeline:
+    return TableTimeline(
+        name=name,
+        format=cast(Format, d["format"]),
+        snapshots=tuple(SnapshotRecord(**s) for s in d["snapshots"]),
+        heads=tuple(HeadRecord(**h) for h in d["heads"]),
+        current_snapshot=d["current_snapshot"],
+        schemas=tuple(
+            SchemaRecord(
+                schema_id=s["schema_id"],
+                effective_at=s["effective_at"],
+                fields=tuple(_field_from(f) for f in s["fields"]),
+            )
+            for s in d["schemas"]
+        ),
+        partition_specs=tuple(
+            SpecRecord(
+                spec_id=s["spec_id"],
+                effective_at=s["effective_at"],
+                fields=tuple(SpecFieldRecord(**f) for f in s["fields"]),
+            )
+            for s in d.get("partition_specs", [])
+        ),
+    )
+
+
+def load_timeline(root: Path) -> Timeline:
+    """Read ROOT/timeline.json back into a Timeline."""
+    data = json.loads((root / TIMELINE_FILE).read_text(encoding="utf-8"))
+    return Timeline(
+        root=root,
+        built_at=data["built_at"],
+        tables={name: _table_from(name, t) for name, t in data["tables"].items()},
+        events=tuple(EventRecord(**e) for e in data["events"]),
+        runs=tuple(
+            RunRecord(
+                run_id=r["run_id"],
+                day=r["day"],
+                job=r["job"],
+                inputs=tuple(RunInput(**i) for i in r["inputs"]),
+                outputs=tuple(r["outputs"]),
+            )
+            for r in data.get("runs", [])
+        ),
+    )
+
+
+@dataclass
+class TableRecorder:
+    """Mutable accumulator of one table's history while the warehouse is being built."""
+
+    # Snapshots keep the order in which they were first observed, which is commit order.
+
+    name: str
+    format: Format
+    snapshots: dict[int, SnapshotRecord] = field(default_factory=dict)
+    heads: list[HeadRecord] = field(default_factory=list)
+    schemas: list[SchemaRecord] = field(default_factory=list)
+    specs: list[SpecRecord] = field(default_factory=list)
+    current_snapshot: int | None = None
+
+    def add_snapshot(self, record: SnapshotRecord) -> bool:
+        """Record a snapshot the first time it is seen; return whether it was new."""
+        if record.snapshot in self.snapshots:
+            return False
+        self.snapshots[record.snapshot] = record
+        return True
+
+    def mark_expired(self, snapshot_id: int) -> None:
+        """Flag a recorded snapshot as no longer present in the table metadata."""
+        old = self.snapshots[snapshot_id]
+        if not old.expired:
+            self.snapshots[snapshot_id] = SnapshotRecord(
+                snapshot=old.snapshot,
+                parent=old.parent,
+                committed_at=old.committed_at,
+                operation=old.operation,
+                schema_id=old.schema_id,
+                run_id=old.run_id,
+                expired=True,
+            )
+
+    def add_head(self, snapshot_id: int, start_ms: int) -> None:
+        """Record a head change."""
+        self.heads.append(HeadRecord(snapshot=snapshot_id, start=iso_ms(start_ms)))
+
+    def current_schema_id(self) -> int | None:
+        """Return the id of the most recently recorded schema."""
+        return self.schemas[-1].schema_id if self.schemas else None
+
+    def add_schema(self, schema_id: int, at_ms: int, fields: Sequence[FieldRecord]) -> None:
+        """Record that a schema became current."""
+        self.schemas.append(SchemaRecord(schema_id, iso_ms(at_ms), tuple(fields)))
+
+    def current_spec_id(self) -> int | None:
+        """Return the id of the most recently recorded partition spec."""
+        return self.specs[-1].spec_id if self.specs else None
+
+    def add_spec(self, spec_id: int, at_ms: int, fields: Sequence[SpecFieldRecord]) -> None:
+        """Record that a partition spec became the default."""
+        self.specs.append(SpecRecord(spec_id, iso_ms(at_ms), tuple(fields)))
+
+    def freeze(self) -> TableTimeline:
+        """Return the immutable timeline of this table."""
+        return TableTimeline(
+            name=self.name,
+            format=self.format,
+            snapshots=tuple(self.snapshots.values()),
+            heads=tuple(self.heads),
+            current_snapshot=self.current_snapshot,
+            schemas=tuple(self.schemas),
+            partition_specs=tuple(self.specs),
+        )
+
+
+@dataclass
+class TimelineRecorder:
+    """Mutable accumulator of the whole warehouse history while it is being built."""
+
+    root: Path
+    day: int = 0
+    tables: dict[str, TableRecorder] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+
+    def table(self, name: str, fmt: Format) -> TableRecorder:
+        """Return (creating on first use) the recorder of one table."""
+        if name not in self.tables:
+            self.tables[name] = TableRecorder(name=name, format=fmt)
+        return self.tables[name]
+
+    def event(
+        self,
+        table: str,
+        action: str,
+        at_ms: int,
+        snapshot: int | None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record one story step at the current day."""
+        self.events.append(
+            EventRecord(
+                day=self.day,
+                at=iso_ms(at_ms),
+                table=table,
+                action=action,
+                snapshot=snapshot,
+                details=dict(details or {}),
+            )
+        )
+
+    def start_run(
+        self, job: str, inputs: Sequence[tuple[str, int | None]], outputs: Sequence[str]
+    ) -> str:
+        """Register a pipeline run of the current day and return its fresh run id."""
+        run_id = str(uuid.uuid4())
+        self.runs.append(
+            RunRecord(
+                run_id=run_id,
+                day=self.day,
+                job=job,
+                inputs=tuple(RunInput(table=t, snapshot=s) for t, s in inputs),
+                outputs=tuple(outputs),
+            )
+        )
+        return run_id
+
+    def freeze(self) -> Timeline:
+        """Return the immutable timeline, stamped with the current time."""
+        return Timeline(
+            root=self.root,
+            built_at=iso_ms(now_ms()),
+            tables={name: rec.freeze() for name, rec in self.tables.items()},
+            events=tuple(self.events),
+            runs=tuple(self.runs),
+        )
