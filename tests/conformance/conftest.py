@@ -66,9 +66,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "delta_table" in metafunc.fixturenames:
         metafunc.parametrize("delta_table", _or_missing(delta_table_names(CORPUS_ROOT)))
     if "iceberg_non_table" in metafunc.fixturenames:
-        metafunc.parametrize(
-            "iceberg_non_table", _or_missing(iceberg_non_table_names(CORPUS_ROOT))
-        )
+        metafunc.parametrize("iceberg_non_table", _or_missing(iceberg_non_table_names(CORPUS_ROOT)))
 
 
 # --------------------------------------------------------------------------- files
@@ -95,7 +93,7 @@ def write_config(folder: Path, iceberg: bool = True, delta: bool = True) -> Path
 
 
 def _clip(text: str, limit: int = 6000) -> str:
-    return text if len(text) <= limit else text[:limit // 2] + "\n...\n" + text[-limit // 2:]
+    return text if len(text) <= limit else text[: limit // 2] + "\n...\n" + text[-limit // 2 :]
 
 
 def run_cli(config: Path, *args: str) -> Json:
@@ -104,16 +102,27 @@ def run_cli(config: Path, *args: str) -> Json:
     Fails the test with the command, exit code, stdout and stderr on any problem.
     """
     command = [
-        sys.executable, "-m", "temporal_lineage", *args,
-        "--config", str(config), "--format", "json",
+        sys.executable,
+        "-m",
+        "temporal_lineage",
+        *args,
+        "--config",
+        str(config),
+        "--format",
+        "json",
     ]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     shown = " ".join(command[1:])
     try:
         proc = subprocess.run(
-            command, cwd=config.parent, env=env, capture_output=True, text=True,
-            timeout=CLI_TIMEOUT_S, check=False,
+            command,
+            cwd=config.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"CLI timed out after {CLI_TIMEOUT_S}s: {shown}\nstderr:\n{exc.stderr!r}")

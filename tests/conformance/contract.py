@@ -24,14 +24,26 @@ from .oracle import (
 
 Json = Any
 SNAPSHOT_KEYS = {
-    "snapshot", "parent", "committed_at", "operation", "schema_id", "run", "evidence",
+    "snapshot",
+    "parent",
+    "committed_at",
+    "operation",
+    "schema_id",
+    "run",
+    "evidence",
     "expired_in_source",
 }
 FIELD_KEYS = {"id", "name", "path", "type", "nullable"}
 CHANGE_KEYS = {"kind", "field_id", "path", "old_path", "old_type", "new_type", "hint"}
 HISTORY_KEYS = {"schema_id", "effective_at", "snapshot", "changes"}
 CHANGE_KINDS = {
-    "added", "dropped", "renamed", "type_changed", "nullability_changed", "doc_changed", "moved",
+    "added",
+    "dropped",
+    "renamed",
+    "type_changed",
+    "nullability_changed",
+    "doc_changed",
+    "moved",
 }
 
 
@@ -132,10 +144,15 @@ def field_rows(payload: Json, what: str) -> list[FieldRow]:
         require_keys(f, FIELD_KEYS, f"{what}.fields[{i}]")
         if not isinstance(f["nullable"], bool):
             raise AssertionError(f"{what}.fields[{i}].nullable is not a boolean: {f!r}")
-        rows.append((
-            opt_int(f["id"], f"{what}.fields[{i}].id"), f["name"], f["path"],
-            norm_type(str(f["type"])), f["nullable"],
-        ))
+        rows.append(
+            (
+                opt_int(f["id"], f"{what}.fields[{i}].id"),
+                f["name"],
+                f["path"],
+                norm_type(str(f["type"])),
+                f["nullable"],
+            )
+        )
     return rows
 
 
@@ -172,11 +189,16 @@ def change_rows(changes: Json, what: str) -> tuple[ChangeRow, ...]:
         require_keys(c, CHANGE_KEYS, f"{what}[{i}]")
         if c["kind"] not in CHANGE_KINDS:
             raise AssertionError(f"{what}[{i}]: unknown kind {c['kind']!r}")
-        rows.append((
-            c["kind"], opt_int(c["field_id"], f"{what}[{i}].field_id"), c["path"], c["old_path"],
-            None if c["old_type"] is None else norm_type(str(c["old_type"])),
-            None if c["new_type"] is None else norm_type(str(c["new_type"])),
-        ))
+        rows.append(
+            (
+                c["kind"],
+                opt_int(c["field_id"], f"{what}[{i}].field_id"),
+                c["path"],
+                c["old_path"],
+                None if c["old_type"] is None else norm_type(str(c["old_type"])),
+                None if c["new_type"] is None else norm_type(str(c["new_type"])),
+            )
+        )
     return sort_changes(rows)
 
 
@@ -214,8 +236,10 @@ def compare_history_changes(exp: TableExpectation, entries: list[Json], what: st
             )
         previous = exp.schemas[k - 1] if k > 0 else None
         hint_ok = (
-            exp.format == "delta" and previous is not None
-            and not schema.column_mapping and not previous.column_mapping
+            exp.format == "delta"
+            and previous is not None
+            and not schema.column_mapping
+            and not previous.column_mapping
         )
         for c in entry["changes"]:
             hint = c.get("hint")
@@ -233,20 +257,25 @@ Query = Callable[..., Json]
 
 def matches_table(reported: Json, exp: TableExpectation) -> bool:
     text = str(reported)
-    return text == exp.reference or text == exp.name or text.endswith(("/" + exp.name,
-                                                                      "." + exp.name))
+    return (
+        text == exp.reference or text == exp.name or text.endswith(("/" + exp.name, "." + exp.name))
+    )
 
 
 def check_sync_has_no_error(sync: Json, exp: TableExpectation) -> None:
-    require_keys(sync, {"tables", "new_snapshots", "new_schema_versions", "errors", "skipped"},
-                 "sync")
-    mine = [e for e in require_list(sync["errors"], "sync.errors")
-            if matches_table(e.get("table"), exp)]
+    require_keys(
+        sync, {"tables", "new_snapshots", "new_schema_versions", "errors", "skipped"}, "sync"
+    )
+    mine = [
+        e for e in require_list(sync["errors"], "sync.errors") if matches_table(e.get("table"), exp)
+    ]
     if mine:
         raise AssertionError(f"sync reported errors for {exp.reference}: {mine}")
-    skipped = [s for s in require_list(sync["skipped"], "sync.skipped")
-               if str(s.get("path", "")).rstrip("/").endswith("/" + exp.name)
-               or s.get("path") == exp.name]
+    skipped = [
+        s
+        for s in require_list(sync["skipped"], "sync.skipped")
+        if str(s.get("path", "")).rstrip("/").endswith("/" + exp.name) or s.get("path") == exp.name
+    ]
     if skipped:
         raise AssertionError(f"sync skipped the real table {exp.reference}: {skipped}")
 
@@ -257,8 +286,11 @@ def check_tables_entry(query: Query, exp: TableExpectation) -> None:
     if len(mine) != 1:
         raise AssertionError(f"tables: expected one row for {exp.reference}, got {mine}")
     row = mine[0]
-    require_keys(row, {"table", "format", "location", "snapshots", "current_snapshot"},
-                 f"tables[{exp.reference}]")
+    require_keys(
+        row,
+        {"table", "format", "location", "snapshots", "current_snapshot"},
+        f"tables[{exp.reference}]",
+    )
     problems: list[str] = []
     if row["format"] != exp.format:
         problems.append(f"format: expected {exp.format!r}, got {row['format']!r}")
@@ -290,7 +322,9 @@ def expected_schema_id(query: Query, exp: TableExpectation, index: int) -> int |
 
 
 def check_snapshots(
-    query: Query, exp: TableExpectation, expired: set[int] | None = None,
+    query: Query,
+    exp: TableExpectation,
+    expired: set[int] | None = None,
     lenient_parent: set[int] | None = None,
 ) -> dict[int, Json]:
     """Exactly the oracle's snapshots; ``expired`` ids must carry ``expired_in_source``."""
@@ -321,13 +355,17 @@ def check_snapshots(
             else:
                 when = instant(row["expired_in_source"], f"{what}.expired_in_source")
                 if when < actual[sid][1]:
-                    problems.append(f"{what}: expired_in_source {row['expired_in_source']} is "
-                                    f"before its commit {row['committed_at']}")
+                    problems.append(
+                        f"{what}: expired_in_source {row['expired_in_source']} is "
+                        f"before its commit {row['committed_at']}"
+                    )
         elif row["expired_in_source"] is not None:
-            problems.append(f"{what}: still in the source but expired_in_source = "
-                            f"{row['expired_in_source']!r}")
-    problems += diff_maps(expected, actual, "snapshot (parent, committed_at ms, operation, "
-                                            "schema_id)")
+            problems.append(
+                f"{what}: still in the source but expired_in_source = {row['expired_in_source']!r}"
+            )
+    problems += diff_maps(
+        expected, actual, "snapshot (parent, committed_at ms, operation, schema_id)"
+    )
     fail_if(problems, f"snapshots of {exp.reference} differ from the oracle")
     return got
 
@@ -338,8 +376,9 @@ def check_as_of(query: Query, exp: TableExpectation, probes: list[tuple[int, int
     for at, want in probes:
         iso = ms_to_iso(at)
         rows = require_list(query("snapshots", exp.reference, "--as-of", iso), f"as-of {iso}")
-        got = [as_int(r.get("snapshot") if isinstance(r, Mapping) else r, f"as-of {iso}")
-               for r in rows]
+        got = [
+            as_int(r.get("snapshot") if isinstance(r, Mapping) else r, f"as-of {iso}") for r in rows
+        ]
         expected = [] if want is None else [want]
         if got != expected:
             problems.append(f"as of {iso} ({at}): expected {expected}, got {got}")
@@ -379,8 +418,10 @@ def check_effective_at(query: Query, exp: TableExpectation) -> None:
         exact = schema.effective_exact_ms
         if exact is not None:
             if eff != exact:
-                problems.append(f"entry {k}: effective_at expected {ms_to_iso(exact)}, "
-                                f"got {entry['effective_at']}")
+                problems.append(
+                    f"entry {k}: effective_at expected {ms_to_iso(exact)}, "
+                    f"got {entry['effective_at']}"
+                )
         elif (lo is not None and eff < lo) or (hi is not None and eff > hi):
             bounds = [None if b is None else ms_to_iso(b) for b in (lo, hi)]
             problems.append(
@@ -390,8 +431,9 @@ def check_effective_at(query: Query, exp: TableExpectation) -> None:
         if exp.format == "delta":
             got = opt_int(entry["snapshot"], f"schema-history[{k}].snapshot")
             if got != schema.introduced_at:
-                problems.append(f"entry {k}: snapshot expected version {schema.introduced_at}, "
-                                f"got {got}")
+                problems.append(
+                    f"entry {k}: snapshot expected version {schema.introduced_at}, got {got}"
+                )
         elif entry["snapshot"] is not None:
             sid = as_int(entry["snapshot"], f"schema-history[{k}].snapshot")
             if sid not in exp.snapshots:

@@ -124,8 +124,14 @@ def flatten_iceberg_schema(schema: Json) -> tuple[Field, ...]:
     out: list[Field] = []
 
     def add(
-        fid: int, name: str, prefix: str, typ: Json, nullable: bool, doc: str | None,
-        parent: int | None, position: int,
+        fid: int,
+        name: str,
+        prefix: str,
+        typ: Json,
+        nullable: bool,
+        doc: str | None,
+        parent: int | None,
+        position: int,
     ) -> None:
         path = _join(prefix, name)
         index = len(out)
@@ -138,15 +144,39 @@ def flatten_iceberg_schema(schema: Json) -> tuple[Field, ...]:
         kind = typ["type"]
         if kind == "struct":
             for pos, f in enumerate(typ["fields"]):
-                add(f["id"], f["name"], path, f["type"], not f.get("required", False),
-                    f.get("doc"), index, pos)
+                add(
+                    f["id"],
+                    f["name"],
+                    path,
+                    f["type"],
+                    not f.get("required", False),
+                    f.get("doc"),
+                    index,
+                    pos,
+                )
         elif kind == "list":
-            add(typ["element-id"], "element", path, typ["element"],
-                not typ.get("element-required", False), None, index, 0)
+            add(
+                typ["element-id"],
+                "element",
+                path,
+                typ["element"],
+                not typ.get("element-required", False),
+                None,
+                index,
+                0,
+            )
         elif kind == "map":
             add(typ["key-id"], "key", path, typ["key"], False, None, index, 0)
-            add(typ["value-id"], "value", path, typ["value"],
-                not typ.get("value-required", False), None, index, 1)
+            add(
+                typ["value-id"],
+                "value",
+                path,
+                typ["value"],
+                not typ.get("value-required", False),
+                None,
+                index,
+                1,
+            )
         else:
             raise ValueError(f"unknown nested Iceberg type {kind!r}")
 
@@ -159,18 +189,31 @@ def flatten_delta_schema(schema: Json) -> tuple[Field, ...]:
     out: list[Field] = []
 
     def add(
-        name: str, prefix: str, typ: Json, nullable: bool, metadata: Json,
-        parent: int | None, position: int,
+        name: str,
+        prefix: str,
+        typ: Json,
+        nullable: bool,
+        metadata: Json,
+        parent: int | None,
+        position: int,
     ) -> None:
         path = _join(prefix, name)
         index = len(out)
         type_name = typ if isinstance(typ, str) else str(typ["type"])
         cm_id = metadata.get("delta.columnMapping.id")
-        out.append(Field(
-            None if cm_id is None else int(cm_id), name, path, type_name, nullable,
-            metadata.get("comment"), metadata.get("delta.columnMapping.physicalName"),
-            parent, position,
-        ))
+        out.append(
+            Field(
+                None if cm_id is None else int(cm_id),
+                name,
+                path,
+                type_name,
+                nullable,
+                metadata.get("comment"),
+                metadata.get("delta.columnMapping.physicalName"),
+                parent,
+                position,
+            )
+        )
         if isinstance(typ, dict):
             children(typ, path, index)
 
@@ -178,15 +221,36 @@ def flatten_delta_schema(schema: Json) -> tuple[Field, ...]:
         kind = typ["type"]
         if kind == "struct":
             for pos, f in enumerate(typ["fields"]):
-                add(f["name"], path, f["type"], bool(f.get("nullable", True)),
-                    f.get("metadata") or {}, index, pos)
+                add(
+                    f["name"],
+                    path,
+                    f["type"],
+                    bool(f.get("nullable", True)),
+                    f.get("metadata") or {},
+                    index,
+                    pos,
+                )
         elif kind == "array":
-            add("element", path, typ["elementType"], bool(typ.get("containsNull", True)),
-                {}, index, 0)
+            add(
+                "element",
+                path,
+                typ["elementType"],
+                bool(typ.get("containsNull", True)),
+                {},
+                index,
+                0,
+            )
         elif kind == "map":
             add("key", path, typ["keyType"], False, {}, index, 0)
-            add("value", path, typ["valueType"], bool(typ.get("valueContainsNull", True)),
-                {}, index, 1)
+            add(
+                "value",
+                path,
+                typ["valueType"],
+                bool(typ.get("valueContainsNull", True)),
+                {},
+                index,
+                1,
+            )
         else:
             raise ValueError(f"unknown nested Delta type {kind!r}")
 
@@ -218,8 +282,11 @@ def diff_schemas(old: Sequence[Field], new: Sequence[Field]) -> list[ChangeRow]:
         return keys[f.parent] if f.parent is not None else None
 
     def sibling_rank(
-        fields: Sequence[Field], keys: list[tuple[Any, ...]], other: dict[tuple[Any, ...], int],
-        other_fields: Sequence[Field], other_keys: list[tuple[Any, ...]],
+        fields: Sequence[Field],
+        keys: list[tuple[Any, ...]],
+        other: dict[tuple[Any, ...], int],
+        other_fields: Sequence[Field],
+        other_keys: list[tuple[Any, ...]],
     ) -> dict[tuple[Any, ...], int]:
         """Rank of each field among siblings that exist under the same parent in both."""
         groups: dict[tuple[Any, ...] | None, list[tuple[Any, ...]]] = {}
@@ -376,7 +443,8 @@ class TableExpectation:
         else:
             n = len(self.log)
             changes = {
-                i for i, (_, v) in enumerate(self.log)
+                i
+                for i, (_, v) in enumerate(self.log)
                 if any(s.introduced_at == v for s in self.schemas)
             }
             chosen = sorted({0, 1, n // 2, n - 2, n - 1, *changes} & set(range(n)))
@@ -492,7 +560,8 @@ def iceberg_metadata_chain(table_dir: Path, latest: Path) -> list[tuple[str, Jso
 
 
 def iceberg_effective_bounds(
-    chain: list[tuple[str, Json | None]], schema_id: int,
+    chain: list[tuple[str, Json | None]],
+    schema_id: int,
     snapshots: Iterable[SnapshotExpectation],
 ) -> tuple[int | None, int | None]:
     """Inclusive (lo, hi) bounds of when ``schema_id`` first became current.
@@ -664,7 +733,8 @@ def delta_expectation(table_dir: Path) -> TableExpectation:
     if versions != list(range(latest + 1)):
         # Log cleaned up: start from the earliest checkpoint after which commits are complete.
         usable = [
-            v for v in delta_checkpoints(table_dir)
+            v
+            for v in delta_checkpoints(table_dir)
             if v >= versions[0] - 1 and all(u in commits for u in range(v + 1, latest + 1))
         ]
         if not usable:
@@ -688,10 +758,17 @@ def delta_expectation(table_dir: Path) -> TableExpectation:
                 changes = (
                     () if not schemas else sort_changes(diff_schemas(schemas[-1].fields, fields))
                 )
-                schemas.append(SchemaExpectation(
-                    None, fields, changes, committed, committed, version,
-                    delta_column_mapping(metadata),
-                ))
+                schemas.append(
+                    SchemaExpectation(
+                        None,
+                        fields,
+                        changes,
+                        committed,
+                        committed,
+                        version,
+                        delta_column_mapping(metadata),
+                    )
+                )
                 signature = new_signature
         if version not in commits:
             continue
@@ -739,7 +816,8 @@ def describe(exp: TableExpectation) -> str:
     for s in exp.schemas:
         ident = f"id={s.schema_id}" if s.schema_id is not None else f"@v{s.introduced_at}"
         eff = (
-            f"exact {ms_to_iso(s.effective_exact_ms)}" if s.effective_exact_ms is not None
+            f"exact {ms_to_iso(s.effective_exact_ms)}"
+            if s.effective_exact_ms is not None
             else f"in [{s.effective_lo_ms}, {s.effective_hi_ms}]"
         )
         cm = " cm" if s.column_mapping else ""

@@ -52,22 +52,31 @@ def test_oracle_delta_facts_from_sources(corpus_copy: Workspace) -> None:
     assert [s.introduced_at for s in mapping.schemas] == [0, 2, 3]
     assert [s.column_mapping for s in mapping.schemas] == [False, True, True]
     assert [s.changes for s in mapping.schemas] == [
-        (), (), (("renamed", 1, "newid", "id", "integer", "integer"),)
+        (),
+        (),
+        (("renamed", 1, "newid", "id", "integer", "integer"),),
     ]
 
     v2 = corpus_copy.expect(FORMAT, "deltars_checkpoint-v2-table")
     emitted = {
         a["metaData"]["schemaString"]
         for p in delta_commit_files(corpus_copy.table_dir(FORMAT, v2.name)).values()
-        for a in read_actions(p) if "metaData" in a
+        for a in read_actions(p)
+        if "metaData" in a
     }
     assert len(emitted) == 9 and len(v2.schemas) == 1  # highWaterMark-only re-emits
 
     widening = corpus_copy.expect(FORMAT, "golden_type-widening")
     assert [s.introduced_at for s in widening.schemas] == [0, 2]
     assert {c[0] for c in widening.schemas[1].changes} == {"type_changed"}
-    assert ("type_changed", None, "date_timestamp_ntz", "date_timestamp_ntz", "date",
-            "timestamp_ntz") in widening.schemas[1].changes
+    assert (
+        "type_changed",
+        None,
+        "date_timestamp_ntz",
+        "date_timestamp_ntz",
+        "date",
+        "timestamp_ntz",
+    ) in widening.schemas[1].changes
 
     stats = corpus_copy.expect(FORMAT, "deltars_delta-1.2.1-only-struct-stats")
     assert [s.introduced_at for s in stats.schemas] == [0, 1, 10]
@@ -123,7 +132,8 @@ def test_non_monotonic_ict_unambiguous_answers(workspace: Workspace) -> None:
     ts = {v: snap.committed_at_ms for v, snap in exp.snapshots.items()}
     probes: list[tuple[int, int | None]] = [
         (min(ts.values()) - 1, None),  # before every commit
-        (ts[2], 2), (ts[3] - 1, 2),  # v0..v2 all at or before: v2 both ways
+        (ts[2], 2),
+        (ts[3] - 1, 2),  # v0..v2 all at or before: v2 both ways
         (ts[3], 3),
     ]
     for at, want in probes:

@@ -41,9 +41,10 @@ def test_oracle_latest_metadata_matches_index(corpus_root: Path, iceberg_table: 
     if entry is None or "latest_metadata" not in entry:
         return  # a table added to the corpus without an index entry: nothing to cross-check
     table_dir = corpus_root / "iceberg" / iceberg_table
-    assert iceberg_latest_metadata(table_dir).relative_to(table_dir).as_posix() == entry[
-        "latest_metadata"
-    ]
+    assert (
+        iceberg_latest_metadata(table_dir).relative_to(table_dir).as_posix()
+        == entry["latest_metadata"]
+    )
 
 
 def test_oracle_iceberg_facts_from_sources(corpus_copy: Workspace) -> None:
@@ -85,7 +86,8 @@ def test_sync_skips_non_table_folder(workspace: Workspace, iceberg_non_table: st
     sync = workspace.first_sync
     contract.require_keys(sync, {"skipped"}, "sync")
     mine = [
-        s for s in contract.require_list(sync["skipped"], "sync.skipped")
+        s
+        for s in contract.require_list(sync["skipped"], "sync.skipped")
         if str(s.get("path", "")).rstrip("/").rsplit("/", 1)[-1] == iceberg_non_table
     ]
     assert len(mine) == 1, f"{iceberg_non_table} not reported once under skipped: {sync['skipped']}"

@@ -64,7 +64,6 @@ def _require_sync_ok(sync: Json, what: str) -> None:
     assert sync["errors"] == [], f"{what}: errors {sync['errors']}"
 
 
-
 # --------------------------------------------------------------------------- counters
 
 
