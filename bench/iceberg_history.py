@@ -97,7 +97,9 @@ def _unique_id(rng: random.Random, taken: set[int]) -> int:
             return candidate
 
 
-def _summary(template: dict[str, str], index: int, totals: dict[str, int], rng: random.Random):  # type: ignore[no-untyped-def]
+def _summary(
+    template: dict[str, str], index: int, totals: dict[str, int], rng: random.Random
+) -> dict[str, str]:
     """The summary of generated commit ``index``: usually an append, now and then an overwrite."""
     files = rng.randint(1, 4)
     records = files * rng.randint(500, 5_000)
@@ -163,9 +165,7 @@ def extend_history(metadata: dict[str, Any], total: int, seed: int = 7) -> dict[
     template = real[-1]
     taken = {int(s["snapshot-id"]) for s in real}
     totals = {
-        key: int(value)
-        for key, value in template["summary"].items()
-        if key.startswith("total-")
+        key: int(value) for key, value in template["summary"].items() if key.startswith("total-")
     }
     location = str(out["location"]).rstrip("/")
     parent = int(template["snapshot-id"])
@@ -250,9 +250,7 @@ def run(workdir: Path, snapshots: int, repeats: int) -> dict[str, Any]:
     if history.snapshots != snapshots:
         raise RuntimeError(f"generated {history.snapshots} snapshots, wanted {snapshots}")
     cfg = config(history, workdir / "config")
-    floor_timing = measure.best_of(
-        repeats, lambda path: floor(path), setup=lambda: history.metadata_file
-    )
+    floor_timing = measure.best_of(repeats, floor, lambda: history.metadata_file)
     stores = measure.FreshStores(workdir / "stores", cfg)
     (workdir / "stores").mkdir(exist_ok=True)
     sync_timing = measure.best_of(repeats, stores.run, stores.setup, stores.teardown)
@@ -270,4 +268,5 @@ def run(workdir: Path, snapshots: int, repeats: int) -> dict[str, Any]:
         "ratio": round(measure.ratio(sync_timing.best, floor_timing.best), 3),
         "new_schema_versions": stores.reports[-1].new_schema_versions,
         "config": str(cfg),
+        "metadata_file": str(history.metadata_file),
     }

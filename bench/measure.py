@@ -13,7 +13,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +137,7 @@ def _reset_peak_rss() -> bool:
 
 
 @contextmanager
-def rss_window() -> Any:
+def rss_window() -> Iterator[dict[str, Any]]:
     """Measure resident memory around a block: yields a dict filled in when the block ends.
 
     ``peak_mb`` is the process's peak RSS during the block (the kernel's high-water mark
@@ -158,7 +158,7 @@ def rss_window() -> Any:
 
 
 @contextmanager
-def heap_window() -> Any:
+def heap_window() -> Iterator[dict[str, Any]]:
     """Measure Python allocations in a block with tracemalloc (slow: never time this block).
 
     Yields a dict that gets ``peak_mb`` (tracemalloc peak) and ``retained_mb`` (still

@@ -109,9 +109,12 @@ def sync_source(store: Store, source: Source, report: SyncReport, progress: Sync
 def _sync_table(
     store: Store, source: Source, source_id: int, entry: TableEntry, known: KnownTable | None
 ) -> TableSyncResult | None:
-    cursor = known.cursor if known is not None else None
-    if known is not None and known.dropped_at is None and not source.has_changed(entry, cursor):
-        return None
+    if known is not None and known.dropped_at is not None:
+        cursor = None  # listed again after it was seen gone: it may be a new table
+    else:
+        cursor = known.cursor if known is not None else None
+        if known is not None and not source.has_changed(entry, cursor):
+            return None
     state = source.read(entry, cursor)
     with store.begin() as conn:
         return apply_table_state(

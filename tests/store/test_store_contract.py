@@ -22,8 +22,7 @@ from temporal_lineage.model import (
     TableRef,
     TableState,
 )
-from temporal_lineage.store import Store
-from temporal_lineage.store import reads
+from temporal_lineage.store import Store, reads
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.database import head_revision
 from temporal_lineage.store.writes import apply_table_state, ensure_source, mark_dropped
