@@ -124,10 +124,16 @@ def run(workdir: Path, commits: int, repeats: int, cache_dir: Path | None = None
     """Build (or reuse), then time the floor and the initial sync (best of ``repeats``)."""
     history, build_seconds = measure.time_call(lambda: ensure(commits, cache_dir))
     cfg = config(history, workdir / "config")
-    floor_timing = measure.best_of(repeats, floor, lambda: history.log_dir)
     stores = measure.FreshStores(workdir / "stores", cfg)
     (workdir / "stores").mkdir(parents=True, exist_ok=True)
-    sync_timing = measure.best_of(repeats, stores.run, stores.setup, stores.teardown)
+    timings = measure.interleaved(
+        repeats,
+        {
+            "floor": measure.Case(floor, lambda: history.log_dir),
+            "sync": measure.Case(stores.run, stores.setup, stores.teardown),
+        },
+    )
+    floor_timing, sync_timing = timings["floor"], timings["sync"]
     for report in stores.reports:
         measure.check_report(report, tables=1, new_snapshots=commits)
     return {

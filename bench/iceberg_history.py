@@ -250,10 +250,16 @@ def run(workdir: Path, snapshots: int, repeats: int) -> dict[str, Any]:
     if history.snapshots != snapshots:
         raise RuntimeError(f"generated {history.snapshots} snapshots, wanted {snapshots}")
     cfg = config(history, workdir / "config")
-    floor_timing = measure.best_of(repeats, floor, lambda: history.metadata_file)
     stores = measure.FreshStores(workdir / "stores", cfg)
-    (workdir / "stores").mkdir(exist_ok=True)
-    sync_timing = measure.best_of(repeats, stores.run, stores.setup, stores.teardown)
+    (workdir / "stores").mkdir(parents=True, exist_ok=True)
+    timings = measure.interleaved(
+        repeats,
+        {
+            "floor": measure.Case(floor, lambda: history.metadata_file),
+            "sync": measure.Case(stores.run, stores.setup, stores.teardown),
+        },
+    )
+    floor_timing, sync_timing = timings["floor"], timings["sync"]
     for report in stores.reports:
         measure.check_report(report, tables=1, new_snapshots=snapshots)
     return {

@@ -56,29 +56,49 @@ class Timing:
         }
 
 
+@dataclass(frozen=True)
+class Case:
+    """One timed operation: ``run(setup())`` is timed, ``teardown`` is not."""
+
+    run: Callable[[Any], object]
+    setup: Callable[[], Any] = lambda: None
+    teardown: Callable[[Any], object] | None = None
+
+
+def _sample(case: Case) -> float:
+    state = case.setup()
+    try:
+        gc.collect()
+        started = time.perf_counter()
+        case.run(state)
+        return time.perf_counter() - started
+    finally:
+        if case.teardown is not None:
+            case.teardown(state)
+
+
+def interleaved(repeats: int, cases: dict[str, Case]) -> dict[str, Timing]:
+    """Time every case ``repeats`` times, alternating them (A B A B ...).
+
+    Alternating spreads the machine's load over a figure and its baseline alike, which is
+    what a ratio measured on a shared machine needs. A full garbage collection happens
+    before each sample so that one sample's garbage is not collected in the next one's clock.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, case in cases.items():
+            samples[name].append(_sample(case))
+    return {name: Timing(tuple(values)) for name, values in samples.items()}
+
+
 def best_of(
     repeats: int,
     run: Callable[[T], object],
     setup: Callable[[], T],
     teardown: Callable[[T], object] | None = None,
 ) -> Timing:
-    """Time ``run(setup())`` ``repeats`` times; only ``run`` is inside the clock.
-
-    A full garbage collection happens before each sample so that garbage left by one sample
-    (or by the setup) is not collected inside the next one's clock.
-    """
-    samples: list[float] = []
-    for _ in range(repeats):
-        state = setup()
-        try:
-            gc.collect()
-            started = time.perf_counter()
-            run(state)
-            samples.append(time.perf_counter() - started)
-        finally:
-            if teardown is not None:
-                teardown(state)
-    return Timing(tuple(samples))
+    """Time ``run(setup())`` ``repeats`` times; only ``run`` is inside the clock."""
+    return interleaved(repeats, {"only": Case(run, setup, teardown)})["only"]
 
 
 def time_call(run: Callable[[], T]) -> tuple[T, float]:
@@ -88,22 +108,25 @@ def time_call(run: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - started
 
 
-def time_process(command: Sequence[str], repeats: int, cwd: Path | None = None) -> Timing:
-    """Wall-clock time of a whole process (start-up included), best of ``repeats``.
+def time_processes(
+    commands: dict[str, Sequence[str]], repeats: int, cwd: Path | None = None
+) -> dict[str, Timing]:
+    """Wall-clock time of whole processes (start-up included), alternating the commands.
 
     Raises:
-        RuntimeError: the process failed.
+        RuntimeError: a process failed.
     """
-    samples: list[float] = []
-    for _ in range(repeats):
-        started = time.perf_counter()
+
+    def run(command: Sequence[str]) -> None:
         done = subprocess.run(list(command), capture_output=True, text=True, cwd=cwd)
-        samples.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise RuntimeError(
                 f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-2000:]}"
             )
-    return Timing(tuple(samples))
+
+    return interleaved(
+        repeats, {name: Case(lambda _, c=command: run(c)) for name, command in commands.items()}
+    )
 
 
 def ratio(value: float, baseline: float) -> float:

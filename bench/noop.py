@@ -205,8 +205,24 @@ def run(
             }
     finally:
         store.close()
-    cli = measure.time_process(cli_command(cfg), cli_repeats, cwd=workdir)
-    cli_empty = measure.time_process(cli_command(empty_cfg), cli_repeats, cwd=workdir)
+    # The CLI: the full fixture, a one-table-per-source fixture (the same sources, so the
+    # same lazy imports) and a config without sources. Each store is synced first.
+    small = ensure(1, 1, cache_dir)
+    small_cfg = measure.write_config(
+        workdir / "small", small.sources(), measure.sqlite_url(workdir / "small.db")
+    )
+    measure.time_processes({"initial": cli_command(small_cfg)}, 1, cwd=workdir)
+    clis = measure.time_processes(
+        {
+            "full": cli_command(cfg),
+            "small": cli_command(small_cfg),
+            "empty": cli_command(empty_cfg),
+        },
+        cli_repeats,
+        cwd=workdir,
+    )
+    cli, cli_small, cli_empty = clis["full"], clis["small"], clis["empty"]
+    slope = (cli.best - cli_small.best) / (tables - small.table_count)
     return {
         "tables": tables,
         "delta_tables": delta_tables,
@@ -221,7 +237,9 @@ def run(
         "cli": cli.as_json(),
         "cli_ms_per_table": round(cli.best * 1000 / tables, 4),
         "cli_empty_config": cli_empty.as_json(),
-        "cli_marginal_ms_per_table": round((cli.best - cli_empty.best) * 1000 / tables, 4),
+        "cli_small_config": {**cli_small.as_json(), "tables": small.table_count},
+        "cli_per_table_slope_ms": round(slope * 1000, 4),
+        "cli_fixed_ms": round((cli_small.best - slope * small.table_count) * 1000, 1),
         "cli_command": " ".join(cli_command(cfg)),
     }
 

@@ -178,7 +178,8 @@ def report_text(results: dict[str, Any]) -> str:
                     f"{nop['cli_ms_per_table']:.3f} ms/table",
                     f"total {_ms(nop['cli']['best_ms'])}; "
                     f"no-source CLI {_ms(nop['cli_empty_config']['best_ms'])}",
-                    f"+{nop['cli_marginal_ms_per_table']:.3f} ms/table marginal",
+                    f"slope {nop['cli_per_table_slope_ms']:.3f} ms/table "
+                    f"+ fixed {_ms(nop['cli_fixed_ms'])}",
                 ],
             ],
             ["figure", "measured", "baseline", "ratio"],

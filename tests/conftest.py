@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from temporal_lineage.store import Store, open_store
+from warehouse_fixtures import build_warehouse
+from warehouse_fixtures.timeline import Timeline
 
 PG_ENV = "TEMPORAL_LINEAGE_TEST_PG_URL"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -94,3 +96,13 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Timeline:
+    """The sample warehouse, built once per run (read-only for the tests that share it)."""
+    return build_warehouse(tmp_path_factory.mktemp("warehouse") / "wh")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden JSON answers")

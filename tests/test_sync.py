@@ -16,7 +16,6 @@ from temporal_lineage.store import Store, open_store
 from temporal_lineage.store import tables as t
 from temporal_lineage.sync import sync
 from temporal_lineage.times import parse_time
-from warehouse_fixtures import build_warehouse
 from warehouse_fixtures.timeline import Timeline
 
 MS = timedelta(milliseconds=1)
@@ -28,12 +27,6 @@ def at(text: str) -> datetime:
 
 def norm_type(text: str) -> str:
     return text.replace(", ", ",")
-
-
-@pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Timeline:
-    """The sample warehouse, built once (read-only for the tests that share it)."""
-    return build_warehouse(tmp_path_factory.mktemp("warehouse") / "wh")
 
 
 @pytest.fixture
