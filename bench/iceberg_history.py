@@ -146,7 +146,7 @@ def extend_history(metadata: dict[str, Any], total: int, seed: int = 7) -> dict[
     generated history, one commit a minute on average, ends when the real table was written.
     """
     rng = random.Random(seed)
-    out = json.loads(json.dumps(metadata))
+    out: dict[str, Any] = json.loads(json.dumps(metadata))
     real: list[dict[str, Any]] = out["snapshots"]
     if total < len(real):
         raise ValueError(f"the real table already has {len(real)} snapshots (> {total})")

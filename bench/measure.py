@@ -124,9 +124,10 @@ def time_processes(
                 f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-2000:]}"
             )
 
-    return interleaved(
-        repeats, {name: Case(lambda _, c=command: run(c)) for name, command in commands.items()}
-    )
+    def case(command: Sequence[str]) -> Case:
+        return Case(lambda _: run(command))
+
+    return interleaved(repeats, {name: case(command) for name, command in commands.items()})
 
 
 def ratio(value: float, baseline: float) -> float:

@@ -10,15 +10,18 @@ Fixture (cached under ``bench/.cache/``, keyed by ``VERSION`` and the sizes):
 
 The store is synced once, then re-synced with nothing changed: the ``sync()`` call
 (store already open) and the whole CLI process (``temporal-lineage sync --format json``,
-Python start-up included) are timed and divided by the number of tables. The CLI's fixed
-cost is measured with a config that has no sources (same store), so the per-table
-marginal cost of the CLI is reported as well.
+Python start-up included) are timed and divided by the number of tables. The CLI is also
+timed with a config without sources and with the same three sources over one table each
+(a cached 1 + 1 fixture): the difference to the full fixture is the CLI's per-table slope,
+the rest its fixed cost (start-up, imports, store migration check), and ``-X importtime``
+of one run says which imports that fixed cost is made of.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +163,45 @@ def cli_command(config: Path) -> list[str]:
     return [*prefix, "sync", "--config", str(config), "--format", "json"]
 
 
+IMPORTS_OF_INTEREST = (
+    "temporal_lineage.cli.main",
+    "alembic",
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "pyiceberg.catalog.sql",
+    "pyiceberg.catalog",
+    "pyiceberg.table",
+    "pyarrow",
+    "click",
+    "yaml",
+    "rich",
+)
+
+
+def import_times(config: Path, cwd: Path) -> dict[str, float]:
+    """Cumulative import time (ms, ``-X importtime``, first import) of the big dependencies
+    in one no-op CLI run: what the CLI's fixed start-up cost is made of. Imports nest, so
+    the figures overlap."""
+    command = cli_command(config)
+    if command[0] != sys.executable:
+        command = [sys.executable, "-X", "importtime", "-m", "temporal_lineage", *command[1:]]
+    else:
+        command = [sys.executable, "-X", "importtime", *command[1:]]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    found: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        parts = line.split("|")
+        name = parts[2].strip()
+        if name in IMPORTS_OF_INTEREST and name not in found:
+            try:
+                found[name] = round(int(parts[1].strip()) / 1000, 1)
+            except ValueError:
+                continue
+    return found
+
+
 def run(
     workdir: Path,
     delta_tables: int,
@@ -195,9 +237,11 @@ def run(
             measure.check_report(report, tables=tables, new_snapshots=0)
         per_source: dict[str, Any] = {}
         for name, count in fixture.per_source().items():
-            timing = measure.best_of(
-                repeats, lambda _, n=name: sync(store, settings, source=n), setup=lambda: None
-            )
+
+            def one_source(_: None, source: str = name) -> None:
+                sync(store, settings, source=source)
+
+            timing = measure.best_of(repeats, one_source, setup=lambda: None)
             per_source[name] = {
                 "tables": count,
                 "sync": timing.as_json(),
@@ -222,7 +266,8 @@ def run(
         cwd=workdir,
     )
     cli, cli_small, cli_empty = clis["full"], clis["small"], clis["empty"]
-    slope = (cli.best - cli_small.best) / (tables - small.table_count)
+    extra_tables = tables - small.table_count
+    slope = (cli.best - cli_small.best) / extra_tables if extra_tables > 0 else 0.0
     return {
         "tables": tables,
         "delta_tables": delta_tables,
@@ -241,6 +286,7 @@ def run(
         "cli_per_table_slope_ms": round(slope * 1000, 4),
         "cli_fixed_ms": round((cli_small.best - slope * small.table_count) * 1000, 1),
         "cli_command": " ".join(cli_command(cfg)),
+        "cli_import_ms": import_times(cfg, workdir),
     }
 
 

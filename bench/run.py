@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--cache-dir", type=Path, default=measure.CACHE_DIR, help="built tables kept here"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="samples of each initial sync and its floor (default 3; best is kept)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser.parse_args(argv)
@@ -178,7 +184,7 @@ def report_text(results: dict[str, Any]) -> str:
                     f"{nop['cli_ms_per_table']:.3f} ms/table",
                     f"total {_ms(nop['cli']['best_ms'])}; "
                     f"no-source CLI {_ms(nop['cli_empty_config']['best_ms'])}",
-                    f"slope {nop['cli_per_table_slope_ms']:.3f} ms/table "
+                    f"slope {nop['cli_per_table_slope_ms']:.3f} ms/table (noisy) "
                     f"+ fixed {_ms(nop['cli_fixed_ms'])}",
                 ],
             ],
@@ -208,6 +214,8 @@ def report_text(results: dict[str, Any]) -> str:
         f"root and SQL catalog); initial sync {nop['initial_sync_s']:.2f} s; per source: "
         f"{per_source}"
     )
+    imports = ", ".join(f"{k} {v:,.0f} ms" for k, v in nop.get("cli_import_ms", {}).items())
+    out.append(f"CLI start-up imports (cumulative, nested, one run): {imports}")
     out.append("")
     mem_rows = []
     for key in ("iceberg", "delta"):
@@ -269,7 +277,10 @@ def report_text(results: dict[str, Any]) -> str:
         for row in prof["by_own_time"][:12]:
             out.append(f"    {row['tottime_s']:8.3f} s  {row['calls']:>7}  {row['function']}")
     out.append("")
-    out.append(f"Total run time {results['total_s']:.1f} s; results in {results['output']}")
+    out.append(
+        f"Total run time {results['total_s']:.1f} s (load average at the end "
+        f"{results.get('load_average_at_end')}); results in {results['output']}"
+    )
     return "\n".join(out)
 
 
@@ -277,6 +288,8 @@ def main(argv: list[str]) -> int:
     """Run every benchmark, print the summary and write the JSON results."""
     args = _parse(argv)
     sizes = QUICK if args.quick else FULL
+    if args.repeats is not None:
+        sizes = replace(sizes, repeats=max(1, args.repeats))
     started = time.perf_counter()
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
@@ -353,6 +366,7 @@ def main(argv: list[str]) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     results["total_s"] = round(time.perf_counter() - started, 1)
+    results["load_average_at_end"] = measure.environment()["load_average_at_start"]
     results["output"] = str(args.output)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

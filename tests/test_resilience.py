@@ -6,7 +6,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -289,7 +288,10 @@ def test_killing_the_sync_at_random_points_loses_and_duplicates_nothing(tmp_path
     for kind in ("iceberg", "delta"):
         shutil.copytree(REALWORLD / kind, tmp_path / kind, copy_function=shutil.copyfile)
     build_warehouse(tmp_path / "wh")
+    for index in range(60):  # many small tables: most of a run's time is spent writing
+        delta_table(tmp_path / "many" / f"t{index:02d}", [index, index + 1])
     sources = (
+        "  - {name: many, format: delta, root: many}\n"
         "  - {name: rwi, format: iceberg, root: iceberg}\n"
         "  - {name: rwd, format: delta, root: delta}\n"
         "  - {name: whd, format: delta, root: wh/delta}\n"
@@ -303,23 +305,26 @@ def test_killing_the_sync_at_random_points_loses_and_duplicates_nothing(tmp_path
     duration = time.monotonic() - started
     assert clean.returncode == 0, clean.stderr
     total = _table_count(clean_url)
+    window = (0.35 * duration, 0.95 * duration)  # start-up is the first third or so
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     partial_states = 0
     for round_ in range(3):
         url = f"sqlite:///{tmp_path / f'crashed-{round_}.db'}"
+        errors = ""
         for attempt in range(12):
             proc = subprocess.Popen(
-                [*command, "--store", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                [*command, "--store", url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
+            # The last attempt is left to finish: the store must converge.
+            timeout = None if attempt == 11 else rng.uniform(*window)
             try:
-                # The last attempt is left to finish: the store must converge.
-                proc.wait(timeout=None if attempt == 11 else rng.uniform(0.3, 1.0) * duration)
+                errors = proc.communicate(timeout=timeout)[1].decode()
                 break
             except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
+                proc.kill()
+                proc.communicate()
                 partial_states += 0 < _table_count(url) < total
-        assert proc.returncode == 0, f"seed {seed}"
+        assert proc.returncode == 0, f"seed {seed}: {errors}"
         assert _dump(url) == _dump(clean_url), f"seed {seed}, round {round_}"
     assert partial_states > 0, f"no kill landed mid-sync (seed {seed}); widen the window"

@@ -32,7 +32,10 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite commits implicitly before DDL; take transactions over (see _sqlite_begin) so a
+    # migration killed half-way leaves nothing behind.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers (queries, the HTTP API) run while a sync writes; busy_timeout waits
     # for another writer instead of failing at once.
@@ -41,6 +44,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _redacted(url: str) -> str:
@@ -120,7 +127,8 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             if target and target != ":memory:" and not target.startswith("file:"):
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url)
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError, ValueError) as exc:

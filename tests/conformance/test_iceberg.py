@@ -6,7 +6,15 @@ import json
 from typing import TYPE_CHECKING
 
 from . import contract
-from .oracle import ICEBERG_SOURCE, iceberg_latest_metadata, load_json, ms_to_iso
+from .oracle import (
+    CORPUS_ROOT,
+    ICEBERG_SOURCE,
+    delta_table_names,
+    iceberg_latest_metadata,
+    iceberg_table_names,
+    load_json,
+    ms_to_iso,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -14,6 +22,16 @@ if TYPE_CHECKING:
     from .conftest import Workspace
 
 FORMAT = "iceberg"
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def test_corpus_is_present() -> None:
+    """The corpus must exist at <repo>/../shared/realworld: a missing corpus fails."""
+    assert CORPUS_ROOT.is_dir(), f"real-world corpus not found at {CORPUS_ROOT}"
+    assert iceberg_table_names(CORPUS_ROOT), "no Iceberg table in the corpus"
+    assert delta_table_names(CORPUS_ROOT), "no Delta table in the corpus"
 
 
 # --------------------------------------------------------------------------- oracle self-checks
@@ -105,8 +123,6 @@ def test_sync_has_no_error(workspace: Workspace, iceberg_table: str) -> None:
 
 
 def test_tables_lists_exactly_the_iceberg_tables(workspace: Workspace, corpus_root: Path) -> None:
-    from .oracle import iceberg_table_names
-
     rows = contract.require_list(workspace.query("tables"), "tables")
     got = sorted(str(r.get("table")) for r in rows if str(r.get("table")).startswith("rw_iceberg."))
     want = sorted(f"{ICEBERG_SOURCE}.{n}" for n in iceberg_table_names(corpus_root))

@@ -139,6 +139,8 @@ def test_log_cleaned_before_first_sync(new_workspace: NewWorkspace, table: str) 
         contract.compare_fields(from_checkpoint, ws.query("schema", exp.reference), "schema")
     entries = contract.history_entries(ws.query("schema-history", exp.reference), "history")
     contract.compare_history_changes(exp, entries, f"schema-history {exp.reference}")
+    # The first entry: introduced at the checkpoint version, effective no later than its commit.
+    contract.check_effective_at(ws.query, exp)
 
 
 @pytest.mark.parametrize("table", CHECKPOINT_TABLES)
