@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from temporal_lineage.errors import InvalidTime
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def from_millis(ms: int) -> datetime:
@@ -13,8 +15,7 @@ def from_millis(ms: int) -> datetime:
     >>> from_millis(0).isoformat()
     '1970-01-01T00:00:00+00:00'
     """
-    seconds, millis = divmod(int(ms), 1000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
+    return _EPOCH + timedelta(milliseconds=int(ms))
 
 
 def to_millis(instant: datetime) -> int:

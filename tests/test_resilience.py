@@ -236,7 +236,6 @@ def _dump(url: str) -> dict[str, list[str]]:
 
             tables = {r.id: r.identifier for r in rows(t.tables)}
             incs = {r.id: (tables[r.table_id], r.uuid) for r in rows(t.incarnations)}
-            snaps = {r.id: (incs[r.incarnation_id], r.snapshot_id) for r in rows(t.snapshots)}
             versions = {
                 r.id: (incs[r.incarnation_id], r.schema_id) for r in rows(t.schema_versions)
             }
@@ -251,10 +250,7 @@ def _dump(url: str) -> dict[str, list[str]]:
                     )
                     for r in rows(t.snapshots)
                 ],
-                "heads": [
-                    (tables[r.table_id], snaps.get(r.snapshot_pk), r.started_at)
-                    for r in rows(t.heads)
-                ],
+                "heads": [(tables[r.table_id], r.snapshot_id, r.started_at) for r in rows(t.heads)],
                 "schema_heads": [
                     (tables[r.table_id], versions.get(r.schema_version_pk), r.effective_at)
                     for r in rows(t.schema_heads)

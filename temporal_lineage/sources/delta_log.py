@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from temporal_lineage import jsontext
 from temporal_lineage.model import Field, Schema
 
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
@@ -40,7 +41,7 @@ def parse_commit(version: int, raw: bytes) -> Commit:
         line = line.strip()
         if not line or line.startswith(_SKIPPED_ACTIONS):
             continue
-        action = json.loads(line)
+        action = jsontext.loads(line)
         if not isinstance(action, dict):
             raise ValueError(f"version {version}: an action is not a JSON object")
         if "commitInfo" in action:

@@ -30,17 +30,27 @@ _VERSIONED = re.compile(r"^v(\d+)(?:\.gz)?\.metadata\.json$|^(\d+)-[^.]+(?:\.gz)
 
 
 @contextmanager
-def _library_errors(ref: TableRef | str) -> Iterator[None]:
-    """Map pyiceberg's and the file system's errors to ours, naming the table."""
-    from pyiceberg.exceptions import NoSuchTableError, ValidationError
-
+def _file_errors(ref: TableRef) -> Iterator[None]:
+    """Map file-system errors to ours, naming the table."""
     try:
         yield
     except FileNotFoundError as exc:
         raise InvalidMetadata(f"{ref}: metadata file vanished: {exc.filename or exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise InvalidMetadata(f"{ref}: {_first_line(exc)}") from exc
+
+
+@contextmanager
+def _library_errors(ref: TableRef) -> Iterator[None]:
+    """Map pyiceberg's errors (and the file system's) to ours, naming the table."""
+    from pyiceberg.exceptions import NoSuchTableError, ValidationError
+
+    try:
+        with _file_errors(ref):
+            yield
     except NoSuchTableError as exc:
         raise NotATable(f"{ref}: no longer in the catalog: {exc}") from exc
-    except (OSError, ValidationError, ValueError) as exc:
+    except ValidationError as exc:
         raise InvalidMetadata(f"{ref}: {_first_line(exc)}") from exc
 
 
@@ -152,17 +162,16 @@ class IcebergRootSource(Source):
             else (entry.pointer.rsplit("/", 1)[0])
         )
 
-        def read_older(path: str) -> bytes | None:
+        def read_older(path: str, limit: int | None) -> bytes | None:
             # Logged paths are absolute on the writer's machine: the files live beside the
             # current one.
+            local = self.storage.join(metadata_dir, posixpath.basename(path))
             try:
-                return self.storage.read_bytes(
-                    self.storage.join(metadata_dir, posixpath.basename(path))
-                )
+                return self.storage.read_bytes(local, limit)
             except (FileNotFoundError, IsADirectoryError):
                 return None
 
-        with _library_errors(entry.ref):
+        with _file_errors(entry.ref):
             raw = self.storage.read_bytes(entry.pointer)
         return table_state(entry.ref, raw, entry.pointer, read_older, IcebergCursor.decode(cursor))
 
@@ -260,14 +269,14 @@ class IcebergCatalogSource(Source):
             raise InvalidMetadata(f"{entry.ref}: the catalog has no metadata location for it")
         io = load_file_io(self.catalog.properties, entry.pointer)
 
-        def read_bytes(path: str) -> bytes:
+        def read_bytes(path: str, limit: int | None = None) -> bytes:
             with io.new_input(path).open() as stream:
-                return bytes(stream.read())
+                return bytes(stream.read() if limit is None else stream.read(limit))
 
-        def read_older(path: str) -> bytes | None:
+        def read_older(path: str, limit: int | None) -> bytes | None:
             try:
-                return read_bytes(path)
-            except (FileNotFoundError, OSError):
+                return read_bytes(path, limit)
+            except OSError:
                 return None
 
         with _library_errors(entry.ref):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from temporal_lineage import jsontext
 from temporal_lineage.errors import InvalidMetadata
 from temporal_lineage.model import (
     DatedBy,
@@ -24,35 +28,49 @@ from temporal_lineage.model import (
 from temporal_lineage.times import from_millis
 
 _CURRENT_SCHEMA = re.compile(rb'"current-schema-id"\s*:\s*(-?\d+)')
-_PEEK_PREFIX = 256 * 1024
+PEEK_BYTES = 64 * 1024
 
 
 def decode(raw: bytes) -> dict[str, Any]:
     """Parse a (possibly gzip-compressed) metadata file."""
-    if raw[:2] == b"\x1f\x8b":
+    if _gzipped(raw):
         raw = gzip.decompress(raw)
-    loaded = json.loads(raw)
+    loaded = jsontext.loads(raw)
     if not isinstance(loaded, dict):
         raise ValueError("metadata is not a JSON object")
     return loaded
 
 
-def peek_current_schema_id(raw: bytes) -> int | None:
-    """The ``current-schema-id`` of a metadata file without parsing it whole.
+def peek_current_schema_id(read: Callable[[int | None], bytes | None]) -> int | None:
+    """The ``current-schema-id`` of a metadata file, reading only its start when possible.
 
-    Writers put it before the snapshots, so a prefix is usually enough.
+    Writers put it before the snapshots, so the first ``PEEK_BYTES`` nearly always hold it
+    (a table with 10,000 snapshots has multi-megabyte metadata files, up to 100 of them).
+    ``read(limit)`` returns the file's first ``limit`` bytes (all with None), or None when
+    the file is gone.
     """
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    match = _CURRENT_SCHEMA.search(raw, 0, _PEEK_PREFIX) or _CURRENT_SCHEMA.search(raw)
+    head = read(PEEK_BYTES)
+    if head is None:
+        return None
+    text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head) if _gzipped(head) else head
+    match = _CURRENT_SCHEMA.search(text)
     if match is not None:
         return int(match.group(1))
+    whole = read(None) if len(head) >= PEEK_BYTES else head
+    if whole is None:
+        return None
     try:
-        metadata = decode(raw)
+        metadata = decode(whole)
     except ValueError:
         return None
+    if "current-schema-id" in metadata:
+        return int(metadata["current-schema-id"])
     single = metadata.get("schema")
     return int(single.get("schema-id", 0)) if isinstance(single, dict) else None
+
+
+def _gzipped(raw: bytes) -> bool:
+    return raw[:2] == b"\x1f\x8b"
 
 
 def _type_string(kind: Any) -> str:
@@ -125,26 +143,43 @@ def _current_schema_id(metadata: Mapping[str, Any], schemas: Mapping[int, Schema
     return next(iter(schemas))
 
 
-def _snapshot(item: Mapping[str, Any]) -> Snapshot:
+def _snapshot(item: Mapping[str, Any], instant: Callable[[int], datetime]) -> Snapshot:
     summary = item.get("summary") or {}
     parent = item.get("parent-snapshot-id")
     schema_id = item.get("schema-id")
     sequence = item.get("sequence-number")
     return Snapshot(
-        snapshot_id=int(item["snapshot-id"]),
-        parent_id=int(parent) if parent is not None and int(parent) >= 0 else None,
-        committed_at=from_millis(int(item["timestamp-ms"])),
-        operation=summary.get("operation"),
-        schema_id=int(schema_id) if schema_id is not None else None,
-        sequence_number=int(sequence) if sequence is not None else None,
-        summary=dict(summary),
+        int(item["snapshot-id"]),
+        int(parent) if parent is not None and int(parent) >= 0 else None,
+        instant(item["timestamp-ms"]),
+        summary.get("operation"),
+        int(schema_id) if schema_id is not None else None,
+        int(sequence) if sequence is not None else None,
+        summary,  # a fresh dict from the parser: no copy needed
     )
 
 
-def _heads(metadata: Mapping[str, Any], snapshots: Mapping[int, Snapshot]) -> list[HeadChange]:
+def _instants() -> Callable[[int], datetime]:
+    """``from_millis`` remembering its answers: the snapshot-log repeats snapshot times."""
+    seen: dict[int, datetime] = {}
+
+    def instant(ms: Any) -> datetime:
+        found = seen.get(ms)
+        if found is None:
+            found = seen[ms] = from_millis(int(ms))
+        return found
+
+    return instant
+
+
+def _heads(
+    metadata: Mapping[str, Any],
+    snapshots: Mapping[int, Snapshot],
+    instant: Callable[[int], datetime],
+) -> list[HeadChange]:
     """The main branch's head changes: the snapshot-log, closed by the current snapshot."""
     heads = [
-        HeadChange(int(e["snapshot-id"]), from_millis(int(e["timestamp-ms"])))
+        HeadChange(int(e["snapshot-id"]), instant(e["timestamp-ms"]))
         for e in metadata.get("snapshot-log") or []
     ]
     current = metadata.get("current-snapshot-id")
@@ -193,7 +228,7 @@ def _transitions(
     location: str,
     schemas: Mapping[int, Schema],
     snapshots: Sequence[Snapshot],
-    read_older: Callable[[str], bytes | None],
+    read_older: Callable[[str, int | None], bytes | None],
     since: IcebergCursor | None,
 ) -> list[SchemaTransition]:
     """When each schema became current, as exactly as the surviving files tell."""
@@ -217,8 +252,7 @@ def _transitions(
         if index == len(log) - 1:
             schema_id: int | None = _current_schema_id(metadata, schemas)
         else:
-            raw = read_older(path)
-            schema_id = peek_current_schema_id(raw) if raw is not None else None
+            schema_id = peek_current_schema_id(functools.partial(read_older, path))
         if schema_id is None:
             previous_adjacent = False
             continue
@@ -270,7 +304,7 @@ def table_state(
     ref: TableRef,
     raw: bytes,
     location: str,
-    read_older: Callable[[str], bytes | None],
+    read_older: Callable[[str, int | None], bytes | None],
     since: IcebergCursor | None,
 ) -> TableState:
     """Everything one metadata file (and the older files it logs) says about a table.
@@ -281,7 +315,8 @@ def table_state(
     try:
         metadata = decode(raw)
         schemas = _schemas(metadata)
-        snapshot_list = [_snapshot(s) for s in metadata.get("snapshots") or []]
+        instant = _instants()
+        snapshot_list = [_snapshot(s, instant) for s in metadata.get("snapshots") or []]
         by_id = {s.snapshot_id: s for s in snapshot_list}
         current_schema = _current_schema_id(metadata, schemas)
         transitions = _transitions(metadata, location, schemas, snapshot_list, read_older, since)
@@ -293,7 +328,7 @@ def table_state(
             location=str(metadata["location"]),
             cursor=cursor.encode(),
             snapshots=tuple(snapshot_list),
-            heads=tuple(_heads(metadata, by_id)),
+            heads=tuple(_heads(metadata, by_id, instant)),
             transitions=tuple(transitions),
             schemas=schemas,
             snapshots_complete=True,

@@ -27,8 +27,8 @@ class Storage(Protocol):
         """Whether a file exists (cheap: one stat / HEAD)."""
         ...
 
-    def read_bytes(self, path: str) -> bytes:
-        """A whole file; raises FileNotFoundError when it is gone."""
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
+        """A whole file, or its first ``limit`` bytes; FileNotFoundError when it is gone."""
         ...
 
     def list_dir(self, path: str) -> list[Entry]:
@@ -54,9 +54,9 @@ class LocalStorage:
     def exists(self, path: str) -> bool:
         return os.path.isfile(path)
 
-    def read_bytes(self, path: str) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read() if limit is None else handle.read(limit)
 
     def list_dir(self, path: str) -> list[Entry]:
         try:
@@ -99,12 +99,12 @@ class ObjectStorage:
         info = self._fs.get_file_info(self._key(path))
         return bool(info.type == self._pafs.FileType.File)
 
-    def read_bytes(self, path: str) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         info = self._fs.get_file_info(self._key(path))
         if info.type != self._pafs.FileType.File:
             raise FileNotFoundError(path)
         with self._fs.open_input_stream(self._key(path)) as stream:
-            return bytes(stream.read())
+            return bytes(stream.read() if limit is None else stream.read(limit))
 
     def list_dir(self, path: str) -> list[Entry]:
         selector = self._pafs.FileSelector(self._key(path), allow_not_found=True)

@@ -119,7 +119,7 @@ def head_as_of(
 ) -> StoredSnapshot | None:
     """The table's current snapshot at ``as_of`` (the head whose start is the latest <= A)."""
     head = conn.execute(
-        select(t.heads.c.snapshot_pk)
+        select(t.heads.c.incarnation_id, t.heads.c.snapshot_id)
         .where(
             t.heads.c.table_id == table.table_id,
             t.heads.c.started_at <= as_of,
@@ -128,9 +128,14 @@ def head_as_of(
         .order_by(t.heads.c.started_at.desc(), t.heads.c.id.desc())
         .limit(1)
     ).first()
-    if head is None or head.snapshot_pk is None:
+    if head is None or head.snapshot_id is None:
         return None
-    row = conn.execute(_snapshot_select().where(t.snapshots.c.id == head.snapshot_pk)).one()
+    row = conn.execute(
+        _snapshot_select().where(
+            t.snapshots.c.incarnation_id == head.incarnation_id,
+            t.snapshots.c.snapshot_id == head.snapshot_id,
+        )
+    ).one()
     return _stored_snapshot(row, known_at)
 
 
@@ -139,7 +144,7 @@ def current_heads(conn: Connection, known_at: datetime | None = None) -> dict[in
     latest = (
         select(
             t.heads.c.table_id,
-            t.heads.c.snapshot_pk,
+            t.heads.c.snapshot_id,
             func.row_number()
             .over(
                 partition_by=t.heads.c.table_id,
@@ -150,12 +155,7 @@ def current_heads(conn: Connection, known_at: datetime | None = None) -> dict[in
         .where(_known(t.heads.c.recorded_at, known_at))
         .subquery()
     )
-    rows = conn.execute(
-        select(latest.c.table_id, t.snapshots.c.snapshot_id)
-        .select_from(latest)
-        .outerjoin(t.snapshots, t.snapshots.c.id == latest.c.snapshot_pk)
-        .where(latest.c.rank == 1)
-    )
+    rows = conn.execute(select(latest.c.table_id, latest.c.snapshot_id).where(latest.c.rank == 1))
     return {r.table_id: r.snapshot_id for r in rows}
 
 

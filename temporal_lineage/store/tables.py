@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -85,7 +86,6 @@ snapshots = Table(
     Column("expired_in_source", UtcDateTime(), nullable=True),
     _recorded_at(),
     UniqueConstraint("incarnation_id", "snapshot_id"),
-    Index("ix_snapshots_incarnation_committed", "incarnation_id", "committed_at"),
 )
 
 heads = Table(
@@ -94,10 +94,14 @@ heads = Table(
     Column("id", Integer, primary_key=True),
     Column("table_id", ForeignKey("tables.id"), nullable=False),
     Column("incarnation_id", ForeignKey("incarnations.id"), nullable=True),
-    Column("snapshot_pk", ForeignKey("snapshots.id"), nullable=True),
+    Column("snapshot_id", BigInteger, nullable=True),
     Column("started_at", UtcDateTime(), nullable=False),
     _recorded_at(),
+    ForeignKeyConstraint(
+        ["incarnation_id", "snapshot_id"], ["snapshots.incarnation_id", "snapshots.snapshot_id"]
+    ),
     # "head of T as of A" is one seek on this index: (table_id = T, started_at <= A) desc.
+    # A row with no snapshot says the table was gone (dropped) from started_at on.
     Index("ix_heads_table_started", "table_id", "started_at", "id"),
 )
 

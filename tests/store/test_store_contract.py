@@ -24,7 +24,7 @@ from temporal_lineage.model import (
 )
 from temporal_lineage.store import Store, reads
 from temporal_lineage.store import tables as t
-from temporal_lineage.store.database import head_revision
+from temporal_lineage.store.database import HEAD_REVISION, head_revision
 from temporal_lineage.store.writes import apply_table_state, ensure_source, mark_dropped
 from temporal_lineage.times import from_millis
 
@@ -86,7 +86,7 @@ def count(store: Store, table: object) -> int:
 
 
 def test_migrated_schema_matches_the_table_definitions(store: Store) -> None:
-    assert store.current_revision() == head_revision()
+    assert store.current_revision() == head_revision() == HEAD_REVISION
     with store.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
     assert diff == []

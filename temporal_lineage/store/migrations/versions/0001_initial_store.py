@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 00:50:26.308984
+Create Date: 2026-11-24
 """
 
 from __future__ import annotations
@@ -142,17 +142,12 @@ def upgrade() -> None:
             "incarnation_id", "snapshot_id", name=op.f("uq_snapshots_incarnation_id_snapshot_id")
         ),
     )
-    with op.batch_alter_table("snapshots", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_snapshots_incarnation_committed", ["incarnation_id", "committed_at"], unique=False
-        )
-
     op.create_table(
         "heads",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("table_id", sa.Integer(), nullable=False),
         sa.Column("incarnation_id", sa.Integer(), nullable=True),
-        sa.Column("snapshot_pk", sa.Integer(), nullable=True),
+        sa.Column("snapshot_id", sa.BigInteger(), nullable=True),
         sa.Column(
             "started_at", temporal_lineage.store.columns.UtcDateTime(timezone=True), nullable=False
         ),
@@ -160,12 +155,14 @@ def upgrade() -> None:
             "recorded_at", temporal_lineage.store.columns.UtcDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
+            ["incarnation_id", "snapshot_id"],
+            ["snapshots.incarnation_id", "snapshots.snapshot_id"],
+            name=op.f("fk_heads_incarnation_id_snapshots"),
+        ),
+        sa.ForeignKeyConstraint(
             ["incarnation_id"],
             ["incarnations.id"],
             name=op.f("fk_heads_incarnation_id_incarnations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["snapshot_pk"], ["snapshots.id"], name=op.f("fk_heads_snapshot_pk_snapshots")
         ),
         sa.ForeignKeyConstraint(["table_id"], ["tables.id"], name=op.f("fk_heads_table_id_tables")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_heads")),
@@ -282,9 +279,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_heads_table_started")
 
     op.drop_table("heads")
-    with op.batch_alter_table("snapshots", schema=None) as batch_op:
-        batch_op.drop_index("ix_snapshots_incarnation_committed")
-
     op.drop_table("snapshots")
     op.drop_table("schema_versions")
     op.drop_table("incarnations")
