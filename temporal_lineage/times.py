@@ -62,5 +62,10 @@ def format_time(instant: datetime | None) -> str | None:
 
 
 def now() -> datetime:
-    """The current instant, aware UTC (the transaction time of facts recorded now)."""
-    return datetime.now(UTC)
+    """The current instant, aware UTC, to the millisecond (the time facts are recorded at).
+
+    Milliseconds are the precision every answer prints, so a printed ``recorded_at`` or
+    ``expired_in_source`` given back as ``--known-at`` selects exactly the same facts.
+    """
+    instant = datetime.now(UTC)
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)

@@ -49,14 +49,17 @@ LOG = "_delta_log"
 
 @dataclass(frozen=True)
 class DeltaCursor:
-    """The last version read and the table id it belonged to."""
+    """The last version read, the table id it belonged to, the oldest commit file then."""
 
     version: int
     table_id: str
+    oldest: int | None = None
 
     def encode(self) -> str:
         """The opaque string the store keeps."""
-        return json.dumps({"version": self.version, "table_id": self.table_id})
+        return json.dumps(
+            {"version": self.version, "table_id": self.table_id, "oldest": self.oldest}
+        )
 
     @classmethod
     def decode(cls, text: str | None) -> DeltaCursor | None:
@@ -65,7 +68,12 @@ class DeltaCursor:
             return None
         try:
             raw = json.loads(text)
-            return cls(int(raw["version"]), str(raw["table_id"]))
+            oldest = raw.get("oldest")
+            return cls(
+                int(raw["version"]),
+                str(raw["table_id"]),
+                int(oldest) if oldest is not None else None,
+            )
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -130,7 +138,11 @@ class DeltaSource(Source):
         previous = DeltaCursor.decode(cursor)
         if previous is None:
             return True
-        return self.storage.exists(self._log(entry, commit_name(previous.version + 1)))
+        if self.storage.exists(self._log(entry, commit_name(previous.version + 1))):
+            return True
+        # Log cleanup (which may come without a commit) removes the oldest commit files.
+        oldest = previous.oldest
+        return oldest is not None and not self.storage.exists(self._log(entry, commit_name(oldest)))
 
     def read(self, entry: TableEntry, cursor: str | None) -> TableState:
         previous = DeltaCursor.decode(cursor)
@@ -265,7 +277,7 @@ class DeltaSource(Source):
             format=Format.DELTA,
             incarnation=table_id,
             location=entry.location,
-            cursor=DeltaCursor(last, table_id).encode(),
+            cursor=DeltaCursor(last, table_id, listing.earliest_commit).encode(),
             snapshots=tuple(snapshots),
             heads=tuple(HeadChange(s.snapshot_id, s.committed_at) for s in snapshots),
             transitions=tuple(transitions),
