@@ -11,6 +11,7 @@ from typing import Any
 
 from temporal_lineage import jsontext
 from temporal_lineage.model import Field, Schema
+from temporal_lineage.sources.type_names import type_name
 
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 CHECKPOINT_FILE = re.compile(
@@ -123,7 +124,7 @@ def _flatten(fields: Iterable[Mapping[str, Any]], prefix: tuple[str, ...]) -> li
             Field(
                 id=int(field_id) if field_id is not None else None,
                 path=path,
-                type=_type_string(item["type"]),
+                type=type_name(item["type"]),
                 nullable=bool(item.get("nullable", True)),
                 doc=meta.get("comment"),
                 physical_name=meta.get("delta.columnMapping.physicalName"),
@@ -131,14 +132,6 @@ def _flatten(fields: Iterable[Mapping[str, Any]], prefix: tuple[str, ...]) -> li
         )
         out.extend(_nested(item["type"], path))
     return out
-
-
-def _type_string(kind: Any) -> str:
-    if isinstance(kind, str):
-        return kind
-    if isinstance(kind, dict) and isinstance(kind.get("type"), str):
-        return str(kind["type"])
-    raise ValueError(f"unknown type {kind!r}")
 
 
 def _nested(kind: Any, path: tuple[str, ...]) -> list[Field]:
@@ -159,6 +152,6 @@ def _nested(kind: Any, path: tuple[str, ...]) -> list[Field]:
     out: list[Field] = []
     for name, type_key, nullable in slots:
         sub_path = (*path, name)
-        out.append(Field(None, sub_path, _type_string(kind[type_key]), nullable))
+        out.append(Field(None, sub_path, type_name(kind[type_key]), nullable))
         out.extend(_nested(kind[type_key], sub_path))
     return out

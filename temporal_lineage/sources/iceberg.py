@@ -10,6 +10,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable
@@ -173,7 +174,10 @@ class IcebergRootSource(Source):
 
         with _file_errors(entry.ref):
             raw = self.storage.read_bytes(entry.pointer)
-        return table_state(entry.ref, raw, entry.pointer, read_older, IcebergCursor.decode(cursor))
+        state = table_state(entry.ref, raw, entry.pointer, read_older, IcebergCursor.decode(cursor))
+        # The metadata's own location is where the writer put the table (often another
+        # machine's path); the folder it was found in is where it is for this source.
+        return replace(state, location=entry.location)
 
 
 class IcebergCatalogSource(Source):

@@ -25,6 +25,7 @@ from temporal_lineage.model import (
     TableRef,
     TableState,
 )
+from temporal_lineage.sources.type_names import type_name
 from temporal_lineage.times import from_millis
 
 _CURRENT_SCHEMA = re.compile(rb'"current-schema-id"\s*:\s*(-?\d+)')
@@ -73,14 +74,6 @@ def _gzipped(raw: bytes) -> bool:
     return raw[:2] == b"\x1f\x8b"
 
 
-def _type_string(kind: Any) -> str:
-    if isinstance(kind, str):
-        return kind
-    if isinstance(kind, dict) and isinstance(kind.get("type"), str):
-        return str(kind["type"])
-    raise ValueError(f"unknown type {kind!r}")
-
-
 def _flatten(fields: Sequence[Mapping[str, Any]], prefix: tuple[str, ...]) -> list[Field]:
     out: list[Field] = []
     for item in fields:
@@ -90,7 +83,7 @@ def _flatten(fields: Sequence[Mapping[str, Any]], prefix: tuple[str, ...]) -> li
             Field(
                 id=int(item["id"]),
                 path=path,
-                type=_type_string(kind),
+                type=type_name(kind),
                 nullable=not bool(item.get("required", False)),
                 doc=item.get("doc"),
             )
@@ -117,7 +110,7 @@ def _nested(kind: Any, path: tuple[str, ...]) -> list[Field]:
         sub = kind[type_key]
         sub_path = (*path, name)
         required = True if required_key is None else bool(kind.get(required_key, False))
-        children.append(Field(int(kind[id_key]), sub_path, _type_string(sub), not required))
+        children.append(Field(int(kind[id_key]), sub_path, type_name(sub), not required))
         children.extend(_nested(sub, sub_path))
     return children
 
