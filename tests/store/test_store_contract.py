@@ -265,3 +265,21 @@ def test_time_precision_is_kept(store: Store) -> None:
     assert snaps[0].snapshot.committed_at == from_millis(T0)
     assert snaps[0].recorded_at == from_millis(T0 + 5000)
     assert snaps[0].snapshot.committed_at + timedelta(seconds=1) == snaps[1].snapshot.committed_at
+
+
+def test_head_as_of_is_an_index_seek(store: Store) -> None:
+    """The planner answers "head of T as of A" from ix_heads_table_started, not a scan."""
+    write(store, iceberg_state(), T0 + 5000)
+    instant = "1700000002500000" if store.dialect == "sqlite" else "now()"
+    query = (
+        "SELECT snapshot_id FROM heads WHERE table_id = 1 AND started_at <= "
+        f"{instant} ORDER BY started_at DESC, id DESC LIMIT 1"
+    )
+    with store.connect() as conn:
+        if store.dialect == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query).all()
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table would be scanned
+            rows = conn.exec_driver_sql("EXPLAIN " + query).all()
+    plan = " ".join(str(row[-1]) for row in rows)
+    assert "ix_heads_table_started" in plan, plan
