@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
 from temporal_lineage import jsontext
 from temporal_lineage.evolution import diff_schemas
 from temporal_lineage.model import (
+    DatedBy,
     Format,
     Schema,
     SchemaChange,
@@ -129,7 +130,7 @@ class _TableWriter:
         table_id, was_dropped = self._table()
         incarnation_id = self._incarnation(table_id)
         new_versions = self._schema_versions(incarnation_id)
-        snapshot_schema = self._schema_heads(table_id, incarnation_id)
+        snapshot_schema = self._schema_heads(table_id, incarnation_id, was_dropped)
         inserted = self._snapshots(incarnation_id, snapshot_schema)
         expired = self._expire(incarnation_id)
         self._heads(table_id, incarnation_id, inserted, was_dropped)
@@ -264,7 +265,9 @@ class _TableWriter:
             .limit(1)
         ).first()
 
-    def _schema_heads(self, table_id: int, incarnation_id: int) -> dict[int, int]:
+    def _schema_heads(
+        self, table_id: int, incarnation_id: int, was_dropped: bool
+    ) -> dict[int, int]:
         """Append the schema changes after the latest stored one; Delta: schema of each version."""
         latest = self._latest_schema_head(table_id)
         current_pk = latest.schema_version_pk if latest is not None else None
@@ -288,6 +291,16 @@ class _TableWriter:
             changes = diff_schemas(previous, transition.schema) if previous is not None else ()
             self._insert_schema_head(table_id, incarnation_id, pk, transition, changes)
             current_pk, latest_at = pk, transition.effective_at
+        if was_dropped and current_pk is None and self.state.transitions:
+            # The same incarnation is listed again after it was seen gone: its schema is
+            # current again from now (the time the poller noticed).
+            last = self.state.transitions[-1]
+            schema_id = self._schema_id(len(self.state.transitions) - 1, last)
+            if schema_id is not None and schema_id in self._versions:
+                noticed = replace(last, effective_at=self.now, dated_by=DatedBy.NOTICED)
+                self._insert_schema_head(
+                    table_id, incarnation_id, self._versions[schema_id][0], noticed, ()
+                )
         if self.numbered:
             return {}
         # Delta: every version reads back in the schema in force at it.

@@ -283,3 +283,17 @@ def test_head_as_of_is_an_index_seek(store: Store) -> None:
             rows = conn.exec_driver_sql("EXPLAIN " + query).all()
     plan = " ".join(str(row[-1]) for row in rows)
     assert "ix_heads_table_started" in plan, plan
+
+
+def test_the_same_table_listed_again_after_a_drop_is_current_again(store: Store) -> None:
+    write(store, iceberg_state(), T0 + 5000)
+    with store.begin() as conn:
+        mark_dropped(conn, reads.get_table(conn, REF).table_id, from_millis(T0 + 6000))
+    write(store, iceberg_state(), T0 + 7000)  # a catalog outage, not a re-create
+    assert head(store, T0 + 6500) is None
+    assert head(store, T0 + 7000) == 1
+    with store.connect() as conn:
+        table = reads.get_table(conn, REF)
+        assert reads.schema_as_of(conn, table, from_millis(T0 + 6500)) is None
+        again = reads.schema_as_of(conn, table, from_millis(T0 + 7000))
+    assert again is not None and again.schema_id == 1
