@@ -282,3 +282,30 @@ class SyncReport:
     new_schema_versions: int = 0
     errors: list[TableError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+class RunState(StrEnum):
+    """OpenLineage run states; a run's state is that of its latest event by event time."""
+
+    START = "START"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    FAIL = "FAIL"
+    ABORT = "ABORT"
+    OTHER = "OTHER"
+
+    @property
+    def is_terminal(self) -> bool:
+        """COMPLETE, FAIL and ABORT end a run."""
+        return self in (RunState.COMPLETE, RunState.FAIL, RunState.ABORT)
+
+
+class EvidenceKind(StrEnum):
+    """How a link between a snapshot and a run is known, strongest first."""
+
+    COMMIT_PROPERTY = "commit_property"
+    """The run id (or an engine's id of the run) is in the commit itself."""
+    DATASET_VERSION = "dataset_version"
+    """An OpenLineage version facet or Iceberg commit/scan report names the snapshot."""
+    INFERRED = "inferred"
+    """Time window: the only candidate run, or an input's head at the run's start."""
