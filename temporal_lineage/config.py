@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS
 from temporal_lineage.errors import ConfigError
 from temporal_lineage.model import Format
 
@@ -19,7 +20,6 @@ CONFIG_ENV = "TEMPORAL_LINEAGE_CONFIG"
 STORE_ENV = "TEMPORAL_LINEAGE_STORE"
 DEFAULT_CONFIG = "lineage.yaml"
 DEFAULT_STORE = "sqlite:///lineage.db"
-DEFAULT_RUN_ID_KEYS = ("lineage.run-id",)
 
 _SOURCE_KEYS = {
     "name",

@@ -309,3 +309,65 @@ class EvidenceKind(StrEnum):
     """An OpenLineage version facet or Iceberg commit/scan report names the snapshot."""
     INFERRED = "inferred"
     """Time window: the only candidate run, or an input's head at the run's start."""
+    RUN_EVENT = "openlineage_event"
+    """A table-level edge: the run's OpenLineage events list both datasets."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a link is believed: its kind and a human-readable detail."""
+
+    kind: EvidenceKind
+    detail: str
+
+
+@dataclass(frozen=True)
+class JobKey:
+    """An OpenLineage job: (namespace, name)."""
+
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run as known at a time: its job, state, window and code identity."""
+
+    run_id: str
+    job: JobKey
+    state: RunState
+    started_at: datetime | None
+    ended_at: datetime | None
+    parent_run_id: str | None
+    code_version: str | None
+    sql: str | None
+    parameters: Mapping[str, Any]
+    job_version: str | None
+    """A digest of the code identity (git SHA, SQL, parameters); None when none was given."""
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """A lineage node: a stored table, or a dataset no table was matched to."""
+
+    table: TableRef | None
+    namespace: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        if self.table is not None:
+            return str(self.table)
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class SnapshotLink:
+    """Snapshot ``snapshot_id`` of ``node`` was produced or read by ``run_id``."""
+
+    node: NodeRef
+    snapshot_id: int | None
+    run_id: str
+    evidence: tuple[Evidence, ...]

@@ -17,6 +17,7 @@ from temporal_lineage.model import SyncReport, TableError, TableRef, TableSyncRe
 from temporal_lineage.sources.base import Source, TableEntry
 from temporal_lineage.sources.factory import build_source
 from temporal_lineage.store import Store
+from temporal_lineage.store.matching import rematch
 from temporal_lineage.store.writes import (
     KnownTable,
     apply_table_state,
@@ -73,6 +74,9 @@ def sync(
         finally:
             built.close()
     with store.begin() as conn:
+        if report.new_snapshots:
+            # Events may have named these tables before they were first seen.
+            rematch(conn, now())
         finish_sync_run(conn, run_id, now(), report)
     return report
 
@@ -121,7 +125,12 @@ def _sync_table(
         state = source.read(entry, cursor)
         with store.begin() as conn:
             return apply_table_state(
-                conn, source_id, state, now(), numbered=source.capabilities.has_schema_ids
+                conn,
+                source_id,
+                state,
+                now(),
+                numbered=source.capabilities.has_schema_ids,
+                run_id_keys=source.run_id_keys,
             )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from temporal_lineage.model import (
@@ -11,6 +12,7 @@ from temporal_lineage.model import (
     TableInfo,
     TableRef,
 )
+from temporal_lineage.query.links import Producer, producers
 from temporal_lineage.store import Store, reads
 
 
@@ -68,3 +70,21 @@ def schema_history(
     """
     with store.connect() as conn:
         return reads.schema_history(conn, reads.get_table(conn, ref), known_at)
+
+
+def producers_of(
+    store: Store,
+    ref: TableRef,
+    snapshots: Sequence[StoredSnapshot],
+    *,
+    known_at: datetime | None = None,
+) -> dict[tuple[str, int], Producer]:
+    """The producing run of each snapshot, by (incarnation, snapshot id), with its evidence."""
+    with store.connect() as conn:
+        table = reads.get_table(conn, ref)
+        found: dict[tuple[str, int], Producer] = {}
+        for incarnation in {s.incarnation for s in snapshots}:
+            mine = [s for s in snapshots if s.incarnation == incarnation]
+            for snapshot_id, producer in producers(conn, table, mine, known_at).items():
+                found[(incarnation, snapshot_id)] = producer
+        return found

@@ -5,9 +5,11 @@ The CLI prints these and the HTTP API returns them, so both always agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from temporal_lineage.model import (
+    Evidence,
     SchemaAsOf,
     SchemaChange,
     SchemaHistoryEntry,
@@ -15,6 +17,9 @@ from temporal_lineage.model import (
     SyncReport,
     TableInfo,
 )
+from temporal_lineage.query.lineage import Lineage
+from temporal_lineage.query.links import Producer
+from temporal_lineage.query.provenance import Provenance
 from temporal_lineage.times import format_time
 
 
@@ -33,8 +38,15 @@ def table_json(info: TableInfo) -> dict[str, Any]:
     }
 
 
-def snapshot_json(stored: StoredSnapshot) -> dict[str, Any]:
-    """One row of ``snapshots`` (``run`` and ``evidence`` come with run links)."""
+def evidence_json(evidence: Sequence[Evidence]) -> list[dict[str, str]] | None:
+    """Evidence as a list of ``{"kind", "detail"}`` (None when there is none)."""
+    if not evidence:
+        return None
+    return [{"kind": e.kind.value, "detail": e.detail} for e in evidence]
+
+
+def snapshot_json(stored: StoredSnapshot, producer: Producer | None = None) -> dict[str, Any]:
+    """One row of ``snapshots``: the commit, and the run that produced it with the evidence."""
     snap = stored.snapshot
     return {
         "snapshot": snap.snapshot_id,
@@ -42,8 +54,8 @@ def snapshot_json(stored: StoredSnapshot) -> dict[str, Any]:
         "committed_at": format_time(snap.committed_at),
         "operation": snap.operation,
         "schema_id": snap.schema_id,
-        "run": None,
-        "evidence": None,
+        "run": producer.run_id if producer else None,
+        "evidence": evidence_json(producer.evidence) if producer else None,
         "expired_in_source": format_time(stored.expired_in_source),
         "incarnation": stored.incarnation,
         "summary": dict(snap.summary),
@@ -104,5 +116,81 @@ def sync_report_json(report: SyncReport) -> dict[str, Any]:
         "errors": [{"table": e.table, "error": e.error} for e in report.errors],
         "skipped": [
             {"source": s.source, "path": s.path, "reason": s.reason} for s in report.skipped
+        ],
+    }
+
+
+def _snapshot_fields(snap: StoredSnapshot | None) -> dict[str, Any]:
+    return {
+        "snapshot": snap.snapshot.snapshot_id if snap else None,
+        "committed_at": format_time(snap.snapshot.committed_at) if snap else None,
+    }
+
+
+def lineage_json(graph: Lineage) -> dict[str, Any]:
+    """The answer of ``lineage``."""
+    return {
+        "root": str(graph.root),
+        "as_of": format_time(graph.as_of),
+        "known_at": format_time(graph.known_at),
+        "direction": graph.direction.value,
+        "depth": graph.depth,
+        "nodes": [
+            {
+                "table": str(n.node),
+                "matched": n.node.table is not None,
+                **_snapshot_fields(n.snapshot),
+            }
+            for n in graph.nodes
+        ],
+        "edges": [
+            {
+                "from": str(e.source),
+                "to": str(e.target),
+                "job": str(e.job),
+                "run": e.run_id,
+                "evidence": evidence_json(e.evidence),
+            }
+            for e in graph.edges
+        ],
+    }
+
+
+def provenance_json(graph: Provenance) -> dict[str, Any]:
+    """The answer of ``provenance``."""
+    nodes = []
+    for n in graph.nodes:
+        run = n.run
+        nodes.append(
+            {
+                "table": str(n.node),
+                **_snapshot_fields(n.snapshot),
+                "schema_id": n.snapshot.snapshot.schema_id if n.snapshot else None,
+                "run": n.run_id,
+                "job": str(run.job) if run else None,
+                "code_version": run.code_version if run else None,
+                "job_version": run.job_version if run else None,
+                "parameters": dict(run.parameters) if run else None,
+                "run_state": run.state.value if run else None,
+                "started_at": format_time(run.started_at) if run else None,
+                "ended_at": format_time(run.ended_at) if run else None,
+                "evidence": evidence_json(n.evidence),
+            }
+        )
+    return {
+        "root": str(graph.root),
+        "as_of": format_time(graph.as_of),
+        "known_at": format_time(graph.known_at),
+        "nodes": nodes,
+        "edges": [
+            {
+                "from_table": str(e.source),
+                "from_snapshot": e.source_snapshot,
+                "to_table": str(e.target),
+                "to_snapshot": e.target_snapshot,
+                "run": e.run_id,
+                "evidence": evidence_json(e.evidence),
+            }
+            for e in graph.edges
         ],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS
 from temporal_lineage.model import Format, Skipped, TableRef, TableState
 
 
@@ -50,6 +51,9 @@ class Source(ABC):
 
     format: Format
     capabilities: Capabilities
+
+    run_id_keys: tuple[str, ...] = DEFAULT_RUN_ID_KEYS
+    """Commit properties that may hold a run id (set from the source's config)."""
 
     def __init__(self, name: str) -> None:
         self.name = name

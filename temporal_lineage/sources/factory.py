@@ -11,6 +11,12 @@ from temporal_lineage.sources.iceberg import IcebergCatalogSource, IcebergRootSo
 
 def build_source(config: SourceConfig) -> Source:
     """The source for one configured entry (nothing is contacted until it is polled)."""
+    source = _build(config)
+    source.run_id_keys = config.run_id_keys
+    return source
+
+
+def _build(config: SourceConfig) -> Source:
     if config.format is Format.DELTA:
         return DeltaSource(
             config.name,

@@ -36,7 +36,7 @@ class StoredTable:
     dropped_at: datetime | None
 
 
-def _known(column: Any, known_at: datetime | None) -> Any:
+def known(column: Any, known_at: datetime | None) -> Any:
     """Facts recorded at or before ``known_at`` (all facts when None)."""
     return column <= known_at if known_at is not None else True
 
@@ -107,7 +107,7 @@ def list_snapshots(
     rows = conn.execute(
         _snapshot_select()
         .where(
-            t.incarnations.c.table_id == table.table_id, _known(t.snapshots.c.recorded_at, known_at)
+            t.incarnations.c.table_id == table.table_id, known(t.snapshots.c.recorded_at, known_at)
         )
         .order_by(t.incarnations.c.id, *order)
     )
@@ -123,7 +123,7 @@ def head_as_of(
         .where(
             t.heads.c.table_id == table.table_id,
             t.heads.c.started_at <= as_of,
-            _known(t.heads.c.recorded_at, known_at),
+            known(t.heads.c.recorded_at, known_at),
         )
         .order_by(t.heads.c.started_at.desc(), t.heads.c.id.desc())
         .limit(1)
@@ -152,7 +152,7 @@ def current_heads(conn: Connection, known_at: datetime | None = None) -> dict[in
             )
             .label("rank"),
         )
-        .where(_known(t.heads.c.recorded_at, known_at))
+        .where(known(t.heads.c.recorded_at, known_at))
         .subquery()
     )
     rows = conn.execute(select(latest.c.table_id, latest.c.snapshot_id).where(latest.c.rank == 1))
@@ -166,7 +166,7 @@ def list_tables(conn: Connection, known_at: datetime | None = None) -> list[Tabl
         for table_id, count in conn.execute(
             select(t.incarnations.c.table_id, func.count(t.snapshots.c.id))
             .join(t.snapshots, t.snapshots.c.incarnation_id == t.incarnations.c.id)
-            .where(_known(t.snapshots.c.recorded_at, known_at))
+            .where(known(t.snapshots.c.recorded_at, known_at))
             .group_by(t.incarnations.c.table_id)
         )
     }
@@ -174,7 +174,7 @@ def list_tables(conn: Connection, known_at: datetime | None = None) -> list[Tabl
     rows = conn.execute(
         select(t.tables, t.sources.c.name.label("source_name"))
         .join(t.sources, t.sources.c.id == t.tables.c.source_id)
-        .where(_known(t.tables.c.recorded_at, known_at))
+        .where(known(t.tables.c.recorded_at, known_at))
         .order_by(t.sources.c.name, t.tables.c.identifier)
     )
     return [
@@ -198,7 +198,7 @@ def schema_as_of(
         .where(
             t.schema_heads.c.table_id == table.table_id,
             t.schema_heads.c.effective_at <= as_of,
-            _known(t.schema_heads.c.recorded_at, known_at),
+            known(t.schema_heads.c.recorded_at, known_at),
         )
         .order_by(t.schema_heads.c.effective_at.desc(), t.schema_heads.c.id.desc())
         .limit(1)
@@ -235,7 +235,7 @@ def schema_history(
         .join(t.incarnations, t.incarnations.c.id == t.schema_heads.c.incarnation_id)
         .where(
             t.schema_heads.c.table_id == table.table_id,
-            _known(t.schema_heads.c.recorded_at, known_at),
+            known(t.schema_heads.c.recorded_at, known_at),
         )
         .order_by(t.schema_heads.c.effective_at, t.schema_heads.c.id)
     ).all()
@@ -258,3 +258,23 @@ def schema_history(
         )
         for h in heads
     ]
+
+
+def find_snapshot(
+    conn: Connection,
+    table: StoredTable,
+    snapshot_id: int,
+    known_at: datetime | None = None,
+    *,
+    before: datetime | None = None,
+) -> StoredSnapshot | None:
+    """Snapshot ``snapshot_id`` of the table (of the latest incarnation that has it by then)."""
+    query = _snapshot_select().where(
+        t.incarnations.c.table_id == table.table_id,
+        t.snapshots.c.snapshot_id == snapshot_id,
+        known(t.snapshots.c.recorded_at, known_at),
+    )
+    if before is not None:
+        query = query.where(t.snapshots.c.committed_at <= before)
+    row = conn.execute(query.order_by(t.incarnations.c.id.desc()).limit(1)).first()
+    return _stored_snapshot(row, known_at) if row is not None else None

@@ -176,3 +176,117 @@ sync_runs = Table(
     _recorded_at(),
     Index("ix_sync_runs_source_started", "source", "started_at"),
 )
+
+# -- OpenLineage facts: events as received, and what they say about jobs, runs and datasets.
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),  # duplicates are no-ops
+    Column("kind", String(16), nullable=False),
+    Column("event_type", String(16), nullable=True),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("job_namespace", String(1000), nullable=True),
+    Column("job_name", String(1000), nullable=True),
+    Column("raw", JSON, nullable=False),
+    _recorded_at(),
+    Index("ix_events_run", "run_id", "event_time"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("namespace", String(1000), nullable=False),
+    Column("name", String(1000), nullable=False),
+    _recorded_at(),
+    UniqueConstraint("namespace", "name"),
+)
+
+job_versions = Table(
+    "job_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", ForeignKey("jobs.id"), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("code_version", String(200), nullable=True),
+    Column("source_url", Text, nullable=True),
+    Column("sql", Text, nullable=True),
+    Column("sql_dialect", String(64), nullable=True),
+    Column("parameters", JSON, nullable=False),
+    _recorded_at(),
+    UniqueConstraint("job_id", "fingerprint"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False, unique=True),
+    Column("job_id", ForeignKey("jobs.id"), nullable=False),
+    Column("parent_run_id", String(64), nullable=True),
+    _recorded_at(),
+    Index("ix_runs_job", "job_id"),
+)
+
+run_states = Table(
+    "run_states",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("job_version_id", ForeignKey("job_versions.id"), nullable=True),
+    Column("event_pk", ForeignKey("events.id"), nullable=False),
+    _recorded_at(),
+    Index("ix_run_states_run", "run_id", "event_time"),
+)
+
+run_datasets = Table(
+    "run_datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("event_pk", ForeignKey("events.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("namespace", String(1000), nullable=False),
+    Column("name", String(2000), nullable=False),
+    Column("version", String(200), nullable=True),
+    Column("snapshot_id", BigInteger, nullable=True),
+    Column("symlinks", JSON, nullable=False),
+    Column("facets", JSON, nullable=False),
+    Column("table_id", ForeignKey("tables.id"), nullable=True),
+    Column("matched_at", UtcDateTime(), nullable=True),  # when the match became known
+    Column("matched_by", String(32), nullable=True),
+    _recorded_at(),
+    Index("ix_run_datasets_run", "run_id"),
+    Index("ix_run_datasets_table", "table_id", "direction"),
+    Index("ix_run_datasets_name", "namespace", "name"),
+)
+
+run_keys = Table(
+    "run_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("value", String(400), nullable=False),
+    _recorded_at(),
+    UniqueConstraint("run_id", "key", "value"),
+    Index("ix_run_keys_value", "key", "value"),
+)
+
+snapshot_keys = Table(
+    "snapshot_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incarnation_id", ForeignKey("incarnations.id"), nullable=False),
+    Column("snapshot_id", BigInteger, nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("value", String(400), nullable=False),
+    _recorded_at(),
+    Index("ix_snapshot_keys_snapshot", "incarnation_id", "snapshot_id"),
+    Index("ix_snapshot_keys_value", "key", "value"),
+)

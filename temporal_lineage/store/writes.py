@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from temporal_lineage import jsontext
+from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS, commit_keys
 from temporal_lineage.evolution import diff_schemas
 from temporal_lineage.model import (
     DatedBy,
@@ -117,9 +118,16 @@ class _TableWriter:
     """Applies one ``TableState`` to the store; every row written carries ``recorded_at=now``."""
 
     def __init__(
-        self, conn: Connection, source_id: int, state: TableState, now: datetime, numbered: bool
+        self,
+        conn: Connection,
+        source_id: int,
+        state: TableState,
+        now: datetime,
+        numbered: bool,
+        run_id_keys: Sequence[str],
     ) -> None:
         self.conn = conn
+        self.run_id_keys = run_id_keys
         self.source_id = source_id
         self.state = state
         self.now = now
@@ -409,6 +417,17 @@ class _TableWriter:
                 for s in new
             ],
         )
+        recorded = when(self.now)
+        _bulk_insert(
+            self.conn,
+            t.snapshot_keys,
+            ("incarnation_id", "snapshot_id", "key", "value", "recorded_at"),
+            [
+                (incarnation_id, s.snapshot_id, key, value, recorded)
+                for s in new
+                for key, value in commit_keys(s.summary, self.run_id_keys)
+            ],
+        )
         return new
 
     def _expire(self, incarnation_id: int) -> int:
@@ -510,7 +529,16 @@ def _bulk_insert(
 
 
 def apply_table_state(
-    conn: Connection, source_id: int, state: TableState, now: datetime, *, numbered: bool
+    conn: Connection,
+    source_id: int,
+    state: TableState,
+    now: datetime,
+    *,
+    numbered: bool,
+    run_id_keys: Sequence[str] = DEFAULT_RUN_ID_KEYS,
 ) -> TableSyncResult:
-    """Persist everything new in ``state`` (call inside one transaction per table)."""
-    return _TableWriter(conn, source_id, state, now, numbered).apply()
+    """Persist everything new in ``state`` (call inside one transaction per table).
+
+    ``run_id_keys`` are the commit properties that may hold a run id (the source's config).
+    """
+    return _TableWriter(conn, source_id, state, now, numbered, run_id_keys).apply()

@@ -1,0 +1,114 @@
+"""The command group, its shared options and parameter types."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from temporal_lineage import __version__
+from temporal_lineage.cli.exit_codes import exit_code, one_line
+from temporal_lineage.config import Settings, load_settings
+from temporal_lineage.errors import LineageError
+from temporal_lineage.model import TableRef
+from temporal_lineage.store import Store, open_store
+from temporal_lineage.times import parse_time
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _TimeParam(click.ParamType[datetime]):
+    """An ISO-8601 instant; naive is UTC, a bare date is 00:00 UTC."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_time(str(value))
+        except LineageError as exc:
+            self.fail(one_line(exc), param, ctx)
+
+
+class _TableParam(click.ParamType[TableRef]):
+    """A table reference ``<source>.<identifier>``."""
+
+    name = "table"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, TableRef):
+            return value
+        try:
+            return TableRef.from_user_string(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+TIME = _TimeParam()
+TABLE = _TableParam()
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The options every command shares."""
+
+    config: str | None
+    store_url: str | None
+    output: str
+
+    def settings(self) -> Settings:
+        """The settings these options select."""
+        return load_settings(self.config, store=self.store_url)
+
+    def store(self) -> Store:
+        """The store, created or migrated on first use."""
+        return open_store(self.settings().store_url)
+
+    @property
+    def json(self) -> bool:
+        """Whether the answer is wanted as JSON."""
+        return self.output == "json"
+
+
+def command(*, formats: tuple[str, ...] = ("table", "json")) -> Callable[[F], F]:
+    """Add --config/--store/--format and turn our errors into one line + an exit code."""
+
+    def decorate(func: F) -> F:
+        @click.option(
+            "--format",
+            "output",
+            type=click.Choice(formats),
+            default="table",
+            show_default=True,
+            help="Answer format (json: one document on stdout).",
+        )
+        @click.option("--store", "store_url", metavar="URL", help="Store URL (overrides config).")
+        @click.option(
+            "--config",
+            metavar="FILE",
+            help="Config file (default: $TEMPORAL_LINEAGE_CONFIG, else ./lineage.yaml).",
+        )
+        @functools.wraps(func)
+        def wrapper(config: str | None, store_url: str | None, output: str, **kwargs: Any) -> Any:
+            invocation = Invocation(config, store_url, output)
+            try:
+                return func(invocation, **kwargs)
+            except LineageError as exc:
+                click.echo(f"error: {one_line(exc)}", err=True)
+                sys.exit(exit_code(exc))
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="temporal-lineage")
+def cli() -> None:
+    """The exact, bitemporal memory of an Iceberg / Delta lakehouse."""

@@ -1,0 +1,51 @@
+"""The keys by which a commit names the run that made it (the ``commit_property`` evidence)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+DEFAULT_RUN_ID_KEYS = ("lineage.run-id",)
+"""Commit properties holding our run id unless a source configures others."""
+
+RUN_ID = "run_id"
+"""The canonical key of our own run id (found under any of a source's ``run_id_keys``)."""
+
+ENGINE_KEYS: Mapping[str, tuple[tuple[str, ...], ...]] = {
+    "spark.app.id": (("spark.app.id",), ("app-id",)),
+    "flink.job-id": (("flink.job-id",),),
+    "trino_query_id": (("trino_query_id",),),
+    "job.runId": (("job", "runId"), ("job.runId",)),
+}
+"""Engine ids, by canonical name, and where commits carry them (Iceberg summary keys,
+Delta commitInfo paths: Databricks writes ``{"job": {"runId": ...}}``)."""
+
+
+def _lookup(summary: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = summary
+    for part in path:
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def commit_keys(summary: Mapping[str, Any], run_id_keys: Sequence[str]) -> list[tuple[str, str]]:
+    """The (canonical key, value) pairs in a commit that can name its run.
+
+    >>> commit_keys({"lineage.run-id": "ABC", "app-id": "local-1"}, ["lineage.run-id"])
+    [('run_id', 'abc'), ('spark.app.id', 'local-1')]
+    """
+    found: list[tuple[str, str]] = []
+    for key in run_id_keys:
+        value = summary.get(key)
+        if isinstance(value, str) and value.strip():
+            found.append((RUN_ID, value.strip().lower()))
+            break
+    for canonical, paths in ENGINE_KEYS.items():
+        for path in paths:
+            value = _lookup(summary, path)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+                found.append((canonical, str(value).strip()))
+                break
+    return found

@@ -1,0 +1,84 @@
+"""Ingesting OpenLineage events: validate each, store the valid ones, report the others.
+
+An invalid event is rejected whole, with a reason naming the field; the others in the same
+payload still go in. Events already stored (same content) are accepted again as no-ops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporal_lineage.errors import InvalidEvent
+from temporal_lineage.openlineage.events import ParsedEvent, RejectedEvent
+from temporal_lineage.openlineage.parse import parse_payload
+from temporal_lineage.store import Store
+from temporal_lineage.store.event_writes import EventWriter
+from temporal_lineage.times import now
+
+BATCH = 1000
+"""Events per transaction: bounded memory and lock time on big files."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An event that was not stored, and why."""
+
+    origin: str
+    index: int
+    error: str
+
+
+@dataclass
+class IngestReport:
+    """What one ingestion did."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def ingest_payload(
+    store: Store, data: bytes | str, *, origin: str, report: IngestReport | None = None
+) -> IngestReport:
+    """Ingest one payload: a JSON event, a JSON array of events, or NDJSON.
+
+    Raises:
+        InvalidEvent: the payload is not JSON at all (nothing of it is stored).
+    """
+    report = report if report is not None else IngestReport()
+    parsed: list[ParsedEvent] = []
+    for item in parse_payload(data, origin=origin):
+        if isinstance(item, RejectedEvent):
+            report.rejected.append(Rejection(origin, item.index, item.error))
+        else:
+            parsed.append(item)
+    for start in range(0, len(parsed), BATCH):
+        batch = parsed[start : start + BATCH]
+        with store.begin() as conn:
+            writer = EventWriter(conn, now())
+            stored = writer.known([e.fingerprint for e in batch])
+            for event in batch:
+                report.accepted += 1
+                if event.fingerprint in stored:
+                    report.duplicates += 1
+                    continue
+                stored.add(event.fingerprint)
+                writer.write(event)
+    return report
+
+
+def ingest_files(store: Store, paths: list[Path]) -> IngestReport:
+    """Ingest every file; a file that is not JSON is one rejection, the others still go in."""
+    report = IngestReport()
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.rejected.append(Rejection(str(path), -1, f"{path}: cannot read: {exc.strerror}"))
+            continue
+        try:
+            ingest_payload(store, data, origin=str(path), report=report)
+        except InvalidEvent as exc:
+            report.rejected.append(Rejection(str(path), -1, str(exc)))
+    return report

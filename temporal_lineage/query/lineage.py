@@ -1,0 +1,186 @@
+"""Table-level lineage as of a time: the edges valid then, reached in one direction or both.
+
+An edge input -> job -> output is valid from the first run that showed it until a later run
+of the same job no longer shows it: at a time A, each job is defined by its latest run
+completed by A (see ``jobs_current_run``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection
+
+from temporal_lineage.model import (
+    Evidence,
+    EvidenceKind,
+    JobKey,
+    NodeRef,
+    RunInfo,
+    StoredSnapshot,
+    TableRef,
+)
+from temporal_lineage.query.links import jobs_current_run
+from temporal_lineage.store import Store, reads, run_reads
+from temporal_lineage.store.reads import StoredTable
+from temporal_lineage.store.run_reads import RunDataset
+
+
+class Direction(StrEnum):
+    """Which way lineage is followed from the root."""
+
+    UPSTREAM = "upstream"
+    DOWNSTREAM = "downstream"
+    BOTH = "both"
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """A table (with its snapshot at ``as_of``) or a dataset no table matched."""
+
+    node: NodeRef
+    snapshot: StoredSnapshot | None
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """``source`` -> ``job`` -> ``target``, as shown by ``run_id``."""
+
+    source: NodeRef
+    target: NodeRef
+    job: JobKey
+    run_id: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The lineage graph of ``root`` as of ``as_of``."""
+
+    root: TableRef
+    as_of: datetime
+    known_at: datetime | None
+    direction: Direction
+    depth: int
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[LineageEdge, ...]
+
+
+def lineage(
+    store: Store,
+    ref: TableRef,
+    as_of: datetime,
+    *,
+    direction: Direction = Direction.UPSTREAM,
+    depth: int = 5,
+    known_at: datetime | None = None,
+) -> Lineage:
+    """The lineage of ``ref`` as of ``as_of``, ``depth`` hops in ``direction``.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        root = reads.get_table(conn, ref)
+        edges: dict[tuple[str, str, str], LineageEdge] = {}
+        tables: dict[int, StoredTable] = {root.table_id: root}
+        others: dict[str, NodeRef] = {}
+        ways = (
+            [Direction.UPSTREAM, Direction.DOWNSTREAM]
+            if direction is Direction.BOTH
+            else [direction]
+        )
+        for way in ways:
+            _walk(conn, root, way, depth, as_of, known_at, edges, tables, others)
+        nodes = [
+            LineageNode(NodeRef(t.ref), reads.head_as_of(conn, t, as_of, known_at))
+            for t in sorted(tables.values(), key=lambda t: str(t.ref))
+        ]
+        nodes += [LineageNode(n, None) for _, n in sorted(others.items())]
+    ordered = sorted(edges.values(), key=lambda e: (str(e.source), str(e.target), str(e.job)))
+    return Lineage(ref, as_of, known_at, direction, depth, tuple(nodes), tuple(ordered))
+
+
+def _walk(
+    conn: Connection,
+    root: StoredTable,
+    way: Direction,
+    depth: int,
+    as_of: datetime,
+    known_at: datetime | None,
+    edges: dict[tuple[str, str, str], LineageEdge],
+    tables: dict[int, StoredTable],
+    others: dict[str, NodeRef],
+) -> None:
+    upstream = way is Direction.UPSTREAM
+    frontier = {root.table_id}
+    seen = {root.table_id}
+    for _ in range(depth):
+        if not frontier:
+            return
+        near = "output" if upstream else "input"
+        touching = run_reads.runs_touching(conn, frontier, near, known_at)
+        runs = {r for found in touching.values() for r in found}
+        current = _current_runs(conn, runs, as_of, known_at)
+        datasets = run_reads.run_datasets(conn, [r.run_id for r in current], known_at)
+        following: set[int] = set()
+        for run in current:
+            mine = [d for d in datasets if d.run_id == run.run_id]
+            near_side = [
+                d for d in mine if d.direction == near and d.table and d.table.table_id in frontier
+            ]
+            far_side = _unique([d for d in mine if d.direction != near])
+            for here in near_side:
+                for there in far_side:
+                    source, target = (there, here) if upstream else (here, there)
+                    edge = _edge(source, target, run)
+                    edges.setdefault((str(edge.source), str(edge.target), str(edge.job)), edge)
+                    if there.table is not None:
+                        tables.setdefault(there.table.table_id, there.table)
+                        if there.table.table_id not in seen:
+                            following.add(there.table.table_id)
+                    else:
+                        node = NodeRef(None, there.namespace, there.name)
+                        others.setdefault(str(node), node)
+        seen |= following
+        frontier = following
+
+
+def _current_runs(
+    conn: Connection, runs: Collection[str], as_of: datetime, known_at: datetime | None
+) -> list[RunInfo]:
+    """The runs that define, at ``as_of``, the jobs these runs belong to."""
+    if not runs:
+        return []
+    infos = run_reads.run_infos(conn, runs, known_at)
+    jobs = {info.job for info in infos.values()}
+    by_job = run_reads.runs_of_jobs(conn, jobs, known_at)
+    current = jobs_current_run(by_job, as_of)
+    return sorted(current.values(), key=lambda r: r.run_id)
+
+
+def _unique(datasets: list[RunDataset]) -> list[RunDataset]:
+    kept: dict[tuple[str, str], RunDataset] = {}
+    for dataset in datasets:
+        kept.setdefault((dataset.namespace, dataset.name), dataset)
+    return list(kept.values())
+
+
+def _node(dataset: RunDataset) -> NodeRef:
+    if dataset.table is not None:
+        return NodeRef(dataset.table.ref)
+    return NodeRef(None, dataset.namespace, dataset.name)
+
+
+def _edge(source: RunDataset, target: RunDataset, run: RunInfo) -> LineageEdge:
+    detail = f"run {run.run_id} of {run.job} read {_node(source)} and wrote {_node(target)}"
+    return LineageEdge(
+        _node(source),
+        _node(target),
+        run.job,
+        run.run_id,
+        (Evidence(EvidenceKind.RUN_EVENT, detail),),
+    )

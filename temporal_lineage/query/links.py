@@ -1,0 +1,216 @@
+"""Links between snapshots and runs, derived from the facts known at a time.
+
+Links are never stored: they are a function of the facts (commits, events) recorded up to
+``known_at``, so they are re-derived whatever order those facts arrive in, and an answer
+"as known at K" does not change once K is past. Strongest evidence first:
+``commit_property`` > ``dataset_version`` > ``inferred``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from temporal_lineage.commit_keys import RUN_ID
+from temporal_lineage.model import (
+    Evidence,
+    EvidenceKind,
+    JobKey,
+    NodeRef,
+    RunInfo,
+    RunState,
+    StoredSnapshot,
+)
+from temporal_lineage.store import reads, run_reads
+from temporal_lineage.store.reads import StoredTable
+from temporal_lineage.store.run_reads import RunDataset
+from temporal_lineage.times import format_time
+
+
+@dataclass(frozen=True)
+class Producer:
+    """The run that produced a snapshot, and why we believe it."""
+
+    run_id: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class InputLink:
+    """A run read ``snapshot`` of ``node`` (None when the input is no stored table)."""
+
+    node: NodeRef
+    table: StoredTable | None
+    snapshot: StoredSnapshot | None
+    evidence: tuple[Evidence, ...]
+
+
+def _window_contains(run: RunInfo, instant: datetime) -> bool:
+    if run.started_at is None or instant < run.started_at:
+        return False
+    return run.ended_at is None or instant <= run.ended_at
+
+
+def producers(
+    conn: Connection,
+    table: StoredTable,
+    snapshots: Sequence[StoredSnapshot],
+    known_at: datetime | None,
+) -> dict[int, Producer]:
+    """The producing run of each snapshot (of one incarnation each) that has one."""
+    found: dict[int, Producer] = {}
+    by_incarnation: dict[str, list[StoredSnapshot]] = {}
+    for snap in snapshots:
+        by_incarnation.setdefault(snap.incarnation, []).append(snap)
+    for incarnation, snaps in by_incarnation.items():
+        ids = [s.snapshot.snapshot_id for s in snaps]
+        keys = run_reads.snapshot_keys(conn, table, incarnation, ids, known_at)
+        wanted = {pair for pairs in keys.values() for pair in pairs}
+        runs_by_key = run_reads.runs_with_keys(conn, wanted, known_at) if wanted else {}
+        candidates = {run for runs in runs_by_key.values() for run in runs}
+        infos = run_reads.run_infos(conn, candidates, known_at) if candidates else {}
+        for snap in snaps:
+            link = _by_commit(snap, keys.get(snap.snapshot.snapshot_id, []), runs_by_key, infos)
+            if link is not None:
+                found[snap.snapshot.snapshot_id] = link
+    missing = [s for s in snapshots if s.snapshot.snapshot_id not in found]
+    if missing:
+        found.update(_by_events(conn, table, missing, known_at))
+    return found
+
+
+def _by_commit(
+    snap: StoredSnapshot,
+    keys: Sequence[tuple[str, str]],
+    runs_by_key: Mapping[tuple[str, str], set[str]],
+    infos: Mapping[str, RunInfo],
+) -> Producer | None:
+    for key, value in keys:
+        if key == RUN_ID:
+            # The commit names the run itself: a link even before its events arrive.
+            return Producer(value, (Evidence(EvidenceKind.COMMIT_PROPERTY, f"run id {value}"),))
+        runs = runs_by_key.get((key, value), set())
+        if len(runs) > 1:
+            runs = {
+                r
+                for r in runs
+                if r in infos and _window_contains(infos[r], snap.snapshot.committed_at)
+            }
+        if len(runs) == 1:
+            (run,) = runs
+            detail = f"{key}={value} in the commit and in the run's events"
+            return Producer(run, (Evidence(EvidenceKind.COMMIT_PROPERTY, detail),))
+    return None
+
+
+def _by_events(
+    conn: Connection,
+    table: StoredTable,
+    snapshots: Sequence[StoredSnapshot],
+    known_at: datetime | None,
+) -> dict[int, Producer]:
+    """Version facets naming the snapshot, else the one run whose window holds the commit."""
+    writers = run_reads.runs_touching(conn, [table.table_id], "output", known_at).get(
+        table.table_id, set()
+    )
+    if not writers:
+        return {}
+    outputs = [
+        d
+        for d in run_reads.run_datasets(conn, writers, known_at, "output")
+        if d.table is not None and d.table.table_id == table.table_id
+    ]
+    named: dict[int, str] = {}
+    for dataset in outputs:
+        pinned = dataset.pinned_snapshot
+        if pinned is not None:
+            named.setdefault(pinned, dataset.run_id)
+    infos = run_reads.run_infos(conn, writers, known_at)
+    jobs = {infos[r].job for r in writers if r in infos}
+    job_runs = run_reads.runs_of_jobs(conn, jobs, known_at)
+    candidates = [
+        run
+        for runs in job_runs.values()
+        for run in runs
+        if run.state is not RunState.FAIL and run.state is not RunState.ABORT
+    ]
+    found: dict[int, Producer] = {}
+    for snap in snapshots:
+        snapshot_id = snap.snapshot.snapshot_id
+        if snapshot_id in named:
+            detail = f"version facet of the run's output names snapshot {snapshot_id}"
+            found[snapshot_id] = Producer(
+                named[snapshot_id], (Evidence(EvidenceKind.DATASET_VERSION, detail),)
+            )
+            continue
+        window = [r for r in candidates if _window_contains(r, snap.snapshot.committed_at)]
+        if len(window) == 1:
+            run = window[0]
+            detail = (
+                f"the only run of a job writing {table.ref} ({run.job}) whose "
+                "start..end holds the commit time"
+            )
+            found[snapshot_id] = Producer(run.run_id, (Evidence(EvidenceKind.INFERRED, detail),))
+    return found
+
+
+def run_inputs(
+    conn: Connection, runs: Mapping[str, RunInfo], known_at: datetime | None
+) -> dict[str, list[InputLink]]:
+    """What each run read: a pinned snapshot, else the input's head when the run started."""
+    datasets = run_reads.run_datasets(conn, list(runs), known_at, "input")
+    merged: dict[tuple[str, str, str], RunDataset] = {}
+    for dataset in datasets:
+        key = (dataset.run_id, dataset.namespace, dataset.name)
+        kept = merged.get(key)
+        if kept is None or (kept.pinned_snapshot is None and dataset.pinned_snapshot is not None):
+            merged[key] = dataset
+    found: dict[str, list[InputLink]] = {run: [] for run in runs}
+    for dataset in merged.values():
+        found[dataset.run_id].append(_input_link(conn, dataset, runs[dataset.run_id], known_at))
+    return found
+
+
+def _input_link(
+    conn: Connection, dataset: RunDataset, run: RunInfo, known_at: datetime | None
+) -> InputLink:
+    table = dataset.table
+    if table is None:
+        node = NodeRef(None, dataset.namespace, dataset.name)
+        return InputLink(node, None, None, ())
+    node = NodeRef(table.ref)
+    pinned = dataset.pinned_snapshot
+    if pinned is not None:
+        snap = reads.find_snapshot(conn, table, pinned, known_at, before=run.started_at)
+        detail = f"the run's input names snapshot {pinned}"
+        return InputLink(node, table, snap, (Evidence(EvidenceKind.DATASET_VERSION, detail),))
+    if run.started_at is None:
+        return InputLink(node, table, None, ())
+    head = reads.head_as_of(conn, table, run.started_at, known_at)
+    detail = f"no version reported: the input's head at run start {format_time(run.started_at)}"
+    return InputLink(node, table, head, (Evidence(EvidenceKind.INFERRED, detail),))
+
+
+def jobs_current_run(
+    job_runs: Mapping[JobKey, Collection[RunInfo]], as_of: datetime
+) -> dict[JobKey, RunInfo]:
+    """Each job's definition in force at ``as_of``: its latest run completed by then.
+
+    A job whose latest run failed keeps the definition of its last successful run; a job
+    with no completed run yet is defined by its latest started run.
+    """
+    current: dict[JobKey, RunInfo] = {}
+    for job, runs in job_runs.items():
+        started = [r for r in runs if r.started_at is not None and r.started_at <= as_of]
+        done = [
+            r
+            for r in started
+            if r.state is RunState.COMPLETE and r.ended_at is not None and r.ended_at <= as_of
+        ]
+        pool = done or started
+        if pool:
+            current[job] = max(pool, key=lambda r: (r.started_at, r.run_id))
+    return current

@@ -1,0 +1,110 @@
+"""Provenance of a table as of a time: the snapshot-level closure of what produced it."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from temporal_lineage.model import Evidence, NodeRef, RunInfo, StoredSnapshot, TableRef
+from temporal_lineage.query.links import InputLink, producers, run_inputs
+from temporal_lineage.store import Store, reads, run_reads
+from temporal_lineage.store.reads import StoredTable
+
+
+@dataclass(frozen=True)
+class ProvenanceNode:
+    """A table at a snapshot, with the run that produced it (when known) and why."""
+
+    node: NodeRef
+    table: StoredTable | None
+    snapshot: StoredSnapshot | None
+    run_id: str | None
+    run: RunInfo | None
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class ProvenanceEdge:
+    """Run ``run_id`` read ``source`` at ``source_snapshot`` and wrote ``target``."""
+
+    source: NodeRef
+    source_snapshot: int | None
+    target: NodeRef
+    target_snapshot: int | None
+    run_id: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The closure: every snapshot that went into the root's snapshot at ``as_of``."""
+
+    root: TableRef
+    as_of: datetime
+    known_at: datetime | None
+    nodes: tuple[ProvenanceNode, ...]
+    edges: tuple[ProvenanceEdge, ...]
+
+
+def provenance(
+    store: Store,
+    ref: TableRef,
+    as_of: datetime,
+    *,
+    known_at: datetime | None = None,
+    max_depth: int = 100,
+) -> Provenance:
+    """T's head at ``as_of``, the run that produced it, the input snapshots it read, recursively.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        root = reads.get_table(conn, ref)
+        head = reads.head_as_of(conn, root, as_of, known_at)
+        nodes: dict[tuple[str, str | None, int | None], ProvenanceNode] = {}
+        edges: list[ProvenanceEdge] = []
+        if head is None:
+            return Provenance(ref, as_of, known_at, (), ())
+        queue: deque[tuple[StoredTable, StoredSnapshot, int]] = deque([(root, head, 0)])
+        nodes[_key(NodeRef(ref), head)] = ProvenanceNode(NodeRef(ref), root, head, None, None, ())
+        while queue:
+            table, snap, depth = queue.popleft()
+            produced = producers(conn, table, [snap], known_at).get(snap.snapshot.snapshot_id)
+            if produced is None:
+                continue
+            infos = run_reads.run_infos(conn, [produced.run_id], known_at)
+            run = infos.get(produced.run_id)
+            node = NodeRef(table.ref)
+            nodes[_key(node, snap)] = ProvenanceNode(
+                node, table, snap, produced.run_id, run, produced.evidence
+            )
+            if run is None or depth >= max_depth:
+                continue
+            for link in run_inputs(conn, {run.run_id: run}, known_at)[run.run_id]:
+                edges.append(_edge(link, node, snap, run.run_id))
+                key = _key(link.node, link.snapshot)
+                if key in nodes:
+                    continue
+                nodes[key] = ProvenanceNode(link.node, link.table, link.snapshot, None, None, ())
+                if link.table is not None and link.snapshot is not None:
+                    queue.append((link.table, link.snapshot, depth + 1))
+    return Provenance(ref, as_of, known_at, tuple(nodes.values()), tuple(edges))
+
+
+def _key(node: NodeRef, snap: StoredSnapshot | None) -> tuple[str, str | None, int | None]:
+    if snap is None:
+        return (str(node), None, None)
+    return (str(node), snap.incarnation, snap.snapshot.snapshot_id)
+
+
+def _edge(link: InputLink, target: NodeRef, snap: StoredSnapshot, run_id: str) -> ProvenanceEdge:
+    return ProvenanceEdge(
+        source=link.node,
+        source_snapshot=link.snapshot.snapshot.snapshot_id if link.snapshot else None,
+        target=target,
+        target_snapshot=snap.snapshot.snapshot_id,
+        run_id=run_id,
+        evidence=link.evidence,
+    )

@@ -1,0 +1,192 @@
+"""Persisting validated OpenLineage events: raw (replayable) and normalised, idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from temporal_lineage import jsontext
+from temporal_lineage.model import RunState
+from temporal_lineage.store import tables as t
+from temporal_lineage.store.matching import DatasetMatcher
+
+if TYPE_CHECKING:
+    from temporal_lineage.openlineage.events import DatasetObservation, ParsedEvent
+
+
+def _insert_ignore(
+    conn: Connection, table: Any, values: Mapping[str, Any], keys: Sequence[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING (concurrent ingesters may race on the same key)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+class EventWriter:
+    """Writes events within one transaction, caching jobs and runs it has seen."""
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.conn = conn
+        self.now = now
+        self.matcher = DatasetMatcher(conn)
+        self._jobs: dict[tuple[str, str], int] = {}
+        self._versions: dict[tuple[int, str], int] = {}
+        self._runs: set[str] = set()
+
+    def known(self, fingerprints: Sequence[str]) -> set[str]:
+        """Which of these events are stored already (duplicates are no-ops)."""
+        if not fingerprints:
+            return set()
+        return set(
+            self.conn.execute(
+                select(t.events.c.fingerprint).where(t.events.c.fingerprint.in_(fingerprints))
+            ).scalars()
+        )
+
+    def write(self, event: ParsedEvent) -> None:
+        """Store one event and everything it says (call once per new fingerprint)."""
+        job = event.job
+        event_pk = self.conn.execute(
+            insert(t.events)
+            .values(
+                fingerprint=event.fingerprint,
+                kind=event.kind,
+                event_type=event.event_type,
+                event_time=event.event_time,
+                run_id=event.run_id,
+                job_namespace=job.namespace if job else None,
+                job_name=job.name if job else None,
+                raw=dict(event.raw),
+                recorded_at=self.now,
+            )
+            .returning(t.events.c.id)
+        ).scalar_one()
+        if job is None:
+            return
+        job_id = self._job(job.namespace, job.name)
+        if event.kind != "run" or event.run_id is None:
+            return
+        self._run(event.run_id, job_id, event.parent_run_id)
+        version_id = self._job_version(job_id, event)
+        state = event.event_type if event.event_type in RunState.__members__ else "OTHER"
+        self.conn.execute(
+            insert(t.run_states).values(
+                run_id=event.run_id,
+                state=state,
+                event_time=event.event_time,
+                job_version_id=version_id,
+                event_pk=event_pk,
+                recorded_at=self.now,
+            )
+        )
+        rows = [
+            self._dataset_row(event.run_id, event_pk, direction, observed)
+            for direction, observed_list in (("input", event.inputs), ("output", event.outputs))
+            for observed in observed_list
+        ]
+        if rows:
+            self.conn.execute(insert(t.run_datasets), rows)
+        for key, value in event.engine_ids.items():
+            _insert_ignore(
+                self.conn,
+                t.run_keys,
+                {"run_id": event.run_id, "key": key, "value": value, "recorded_at": self.now},
+                ["run_id", "key", "value"],
+            )
+
+    def _job(self, namespace: str, name: str) -> int:
+        key = (namespace, name)
+        if key not in self._jobs:
+            _insert_ignore(
+                self.conn,
+                t.jobs,
+                {"namespace": namespace, "name": name, "recorded_at": self.now},
+                ["namespace", "name"],
+            )
+            self._jobs[key] = self.conn.execute(
+                select(t.jobs.c.id).where(t.jobs.c.namespace == namespace, t.jobs.c.name == name)
+            ).scalar_one()
+        return self._jobs[key]
+
+    def _run(self, run_id: str, job_id: int, parent: str | None) -> None:
+        if run_id in self._runs:
+            return
+        _insert_ignore(
+            self.conn,
+            t.runs,
+            {"run_id": run_id, "job_id": job_id, "parent_run_id": parent, "recorded_at": self.now},
+            ["run_id"],
+        )
+        self._runs.add(run_id)
+
+    def _job_version(self, job_id: int, event: ParsedEvent) -> int | None:
+        identity = {
+            "code_version": event.code_version,
+            "source_url": event.source_url,
+            "sql": event.sql,
+            "parameters": dict(sorted(event.parameters.items())),
+        }
+        if not any(identity.values()):
+            return None
+        digest = hashlib.sha256(jsontext.dumps(identity).encode()).hexdigest()
+        key = (job_id, digest)
+        if key not in self._versions:
+            _insert_ignore(
+                self.conn,
+                t.job_versions,
+                {
+                    "job_id": job_id,
+                    "fingerprint": digest,
+                    "code_version": event.code_version,
+                    "source_url": event.source_url,
+                    "sql": event.sql,
+                    "sql_dialect": event.sql_dialect,
+                    "parameters": identity["parameters"],
+                    "recorded_at": self.now,
+                },
+                ["job_id", "fingerprint"],
+            )
+            self._versions[key] = self.conn.execute(
+                select(t.job_versions.c.id).where(
+                    t.job_versions.c.job_id == job_id, t.job_versions.c.fingerprint == digest
+                )
+            ).scalar_one()
+        return self._versions[key]
+
+    def _dataset_row(
+        self, run_id: str, event_pk: int, direction: str, observed: DatasetObservation
+    ) -> dict[str, Any]:
+        symlinks = [[s.namespace, s.name] for s in observed.symlinks]
+        found = self.matcher.match(observed.namespace, observed.name, symlinks)
+        return {
+            "run_id": run_id,
+            "event_pk": event_pk,
+            "direction": direction,
+            "namespace": observed.namespace,
+            "name": observed.name,
+            "version": observed.version,
+            "snapshot_id": observed.snapshot_id,
+            "symlinks": symlinks,
+            "facets": _kept_facets(observed),
+            "table_id": found.table_id if found else None,
+            "matched_at": self.now if found else None,
+            "matched_by": found.rule if found else None,
+            "recorded_at": self.now,
+        }
+
+
+def _kept_facets(observed: DatasetObservation) -> dict[str, Any]:
+    """What later answers need from a dataset's facets (the raw event keeps them all)."""
+    kept: dict[str, Any] = {}
+    if observed.lifecycle_state:
+        kept["lifecycle_state"] = observed.lifecycle_state
+    if observed.schema is not None:
+        kept["schema"] = [f.name for f in observed.schema]
+    if observed.column_lineage:
+        kept["column_lineage"] = True
+    return kept
