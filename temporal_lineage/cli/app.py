@@ -84,7 +84,7 @@ def command(*, formats: tuple[str, ...] = ("table", "json")) -> Callable[[F], F]
             "--format",
             "output",
             type=click.Choice(formats),
-            default="table",
+            default=formats[0],
             show_default=True,
             help="Answer format (json: one document on stdout).",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -11,12 +12,15 @@ import click
 from temporal_lineage.cli.app import TABLE, TIME, Invocation, cli, command
 from temporal_lineage.cli.graphs import to_dot, to_mermaid
 from temporal_lineage.cli.output import print_json, print_rows
+from temporal_lineage.errors import ConfigError
 from temporal_lineage.ingest import ingest_files
 from temporal_lineage.model import TableRef
 from temporal_lineage.query import shapes
 from temporal_lineage.query.diff import diff
 from temporal_lineage.query.lineage import Direction, lineage
 from temporal_lineage.query.provenance import provenance
+from temporal_lineage.report import audit_document, render_html
+from temporal_lineage.times import now
 
 KNOWN_AT = click.option(
     "--known-at", type=TIME, help="Ignore facts recorded after this time (as known then)."
@@ -159,3 +163,57 @@ def diff_command(
         title="code and parameters that changed",
         empty="no code change",
     )
+
+
+@cli.command("audit")
+@click.argument("table", type=TABLE)
+@click.option("--as-of", type=TIME, required=True, help="The time the audit is about.")
+@KNOWN_AT
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report here (default: stdout).",
+)
+@click.option("--depth", type=click.IntRange(1, 100), default=10, show_default=True)
+@command(formats=("html", "json"))
+def audit_command(
+    inv: Invocation,
+    table: TableRef,
+    as_of: datetime,
+    known_at: datetime | None,
+    output_path: Path | None,
+    depth: int,
+) -> None:
+    """A self-contained report of TABLE's lineage and provenance as of a time, with evidence."""
+    store = inv.store()
+    try:
+        graph = lineage(
+            store, table, as_of, direction=Direction.UPSTREAM, depth=depth, known_at=known_at
+        )
+        closure = provenance(store, table, as_of, known_at=known_at)
+        document = audit_document(
+            root=str(table),
+            as_of=as_of,
+            known_at=known_at,
+            generated_at=now(),
+            store=store.url,
+            lineage=shapes.lineage_json(graph),
+            provenance=shapes.provenance_json(closure),
+        )
+    finally:
+        store.close()
+    text = (
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        if inv.output == "json"
+        else render_html(document)
+    )
+    if output_path is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output_path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output_path}: {exc.strerror}") from exc
+    click.echo(f"wrote {output_path} ({len(text):,} bytes)", err=True)
