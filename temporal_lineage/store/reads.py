@@ -13,6 +13,7 @@ from temporal_lineage.errors import TableNotFound
 from temporal_lineage.model import (
     DatedBy,
     Format,
+    Schema,
     SchemaAsOf,
     SchemaChange,
     SchemaHistoryEntry,
@@ -278,3 +279,32 @@ def find_snapshot(
         query = query.where(t.snapshots.c.committed_at <= before)
     row = conn.execute(query.order_by(t.incarnations.c.id.desc()).limit(1)).first()
     return _stored_snapshot(row, known_at) if row is not None else None
+
+
+def table_cursor(conn: Connection, table: StoredTable) -> str | None:
+    """Where the table's last read stopped (its format's own cursor, e.g. a metadata file)."""
+    value = conn.execute(select(t.tables.c.cursor).where(t.tables.c.id == table.table_id)).scalar()
+    return str(value) if value is not None else None
+
+
+def schema_by_id(
+    conn: Connection, table: StoredTable, incarnation: str, schema_id: int
+) -> Schema | None:
+    """Schema ``schema_id`` of one incarnation of the table."""
+    pk = conn.execute(
+        select(t.schema_versions.c.id)
+        .join(t.incarnations, t.incarnations.c.id == t.schema_versions.c.incarnation_id)
+        .where(
+            t.incarnations.c.table_id == table.table_id,
+            t.incarnations.c.uuid == incarnation,
+            t.schema_versions.c.schema_id == schema_id,
+        )
+    ).scalar()
+    if pk is None:
+        return None
+    rows = conn.execute(
+        select(t.schema_fields)
+        .where(t.schema_fields.c.schema_version_pk == pk)
+        .order_by(t.schema_fields.c.position)
+    ).all()
+    return schema_from_rows(rows)

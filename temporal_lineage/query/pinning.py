@@ -1,0 +1,53 @@
+"""From a provenance to the pinned tables a manifest re-reads (where each table's data is)."""
+
+from __future__ import annotations
+
+from temporal_lineage.config import Settings
+from temporal_lineage.errors import ConfigError
+from temporal_lineage.model import Format
+from temporal_lineage.query.provenance import Provenance
+from temporal_lineage.query.reproduce import PinnedTable
+from temporal_lineage.sources.iceberg_metadata import IcebergCursor
+from temporal_lineage.store import Store, reads
+
+
+def pinned_tables(store: Store, settings: Settings, graph: Provenance) -> list[PinnedTable]:
+    """Every stored table of the provenance at its snapshot, with where to read it."""
+    pinned: list[PinnedTable] = []
+    seen: set[tuple[str, int]] = set()
+    with store.connect() as conn:
+        for node in graph.nodes:
+            table, snap = node.table, node.snapshot
+            if table is None or snap is None:
+                continue
+            key = (str(table.ref), snap.snapshot.snapshot_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            location = table.location
+            if table.format is Format.ICEBERG:
+                cursor = IcebergCursor.decode(reads.table_cursor(conn, table))
+                location = cursor.location if cursor is not None else location
+            schema_id = snap.snapshot.schema_id
+            schema = (
+                reads.schema_by_id(conn, table, snap.incarnation, schema_id)
+                if schema_id is not None
+                else None
+            )
+            try:
+                options = dict(settings.source(table.ref.source).storage_options)
+            except ConfigError:
+                options = {}  # a source no longer configured: local files still read
+            pinned.append(
+                PinnedTable(
+                    table=str(table.ref),
+                    format=table.format,
+                    location=location,
+                    snapshot_id=snap.snapshot.snapshot_id,
+                    committed_at=snap.snapshot.committed_at,
+                    schema_id=schema_id,
+                    fields=schema.fields if schema is not None else (),
+                    storage_options=options,
+                )
+            )
+    return pinned

@@ -1,0 +1,91 @@
+"""Ingestion through the store: real events, rejections with reasons, idempotency."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from temporal_lineage.cli.main import cli
+from temporal_lineage.errors import InvalidEvent
+from temporal_lineage.ingest import ingest_files, ingest_payload
+from temporal_lineage.store import Store
+from temporal_lineage.store import tables as t
+
+OPENLINEAGE = Path(__file__).resolve().parents[1].parent / "shared" / "realworld" / "openlineage"
+COMPLETE = [
+    *sorted((OPENLINEAGE / "compat_airflow").glob("*.json")),
+    *sorted((OPENLINEAGE / "compat_spark_dataproc").glob("*.json")),
+    OPENLINEAGE / "spec" / "example_full_event.json",
+    OPENLINEAGE / "spec" / "fluentd_event_full.json",
+]
+TEMPLATES = sorted((OPENLINEAGE / "ol_spark_integration_expected").glob("*.json"))
+
+
+def count(store: Store, table: object) -> int:
+    with store.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_the_corpus_is_there() -> None:
+    assert OPENLINEAGE.is_dir(), f"the real-world corpus is missing: {OPENLINEAGE}"
+    assert len(COMPLETE) == 9 and len(TEMPLATES) == 10
+
+
+def test_real_complete_events_are_accepted_and_normalised(store: Store) -> None:
+    report = ingest_files(store, COMPLETE)
+    assert report.rejected == [] and report.accepted == 9
+    assert count(store, t.events) == 9
+    assert count(store, t.runs) >= 5 and count(store, t.jobs) >= 5
+    with store.connect() as conn:
+        datasets = conn.execute(select(t.run_datasets.c.namespace, t.run_datasets.c.name)).all()
+    assert datasets, "inputs and outputs are kept as lineage nodes even when no table matches"
+    again = ingest_files(store, COMPLETE)
+    assert (again.accepted, again.duplicates) == (9, 9)
+    assert count(store, t.events) == 9 and count(store, t.run_states) == 9
+
+
+def test_partial_templates_are_rejected_whole_with_a_reason(store: Store) -> None:
+    report = ingest_files(store, TEMPLATES)
+    assert report.accepted == 0 and len(report.rejected) == len(TEMPLATES)
+    for rejection in report.rejected:
+        assert "\n" not in rejection.error
+        assert any(f in rejection.error for f in ("eventTime", "producer", "schemaURL", "runId"))
+    assert count(store, t.events) == 0 and count(store, t.run_datasets) == 0
+
+
+def test_one_bad_event_among_good_ones(store: Store) -> None:
+    good = json.loads((OPENLINEAGE / "spec" / "example_full_event.json").read_text())
+    bad = dict(good, run={"runId": "not-a-uuid"})
+    payload = "\n".join(json.dumps(e) for e in (bad, good))
+    report = ingest_payload(store, payload, origin="mixed.ndjson")
+    assert report.accepted == 1
+    [(index, error)] = [(r.index, r.error) for r in report.rejected]
+    assert index == 0 and "runId" in error
+    assert count(store, t.events) == 1
+
+
+def test_not_json_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(InvalidEvent):
+        ingest_payload(store, b"{nope", origin="x.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{nope")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "ingest",
+            str(broken),
+            str(COMPLETE[0]),
+            "--store",
+            store.engine.url.render_as_string(hide_password=False),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1
+    answer = json.loads(result.stdout)
+    assert answer["accepted"] == 1 and answer["rejected"][0]["file"] == str(broken)
+    assert result.stderr.startswith("rejected: ")
