@@ -37,3 +37,23 @@ class SnapshotNotFound(LineageError):
 
 class InvalidTime(LineageError):
     """A time argument cannot be understood."""
+
+
+class InvalidEvent(LineageError):
+    """An OpenLineage payload or event is not valid JSON or breaks the OpenLineage spec."""
+
+
+class DataUnavailable(LineageError):
+    """A table's data at a pinned snapshot can no longer be read at the source.
+
+    The message is one line naming the table, the snapshot and the cause (expired
+    snapshot, commit file removed by log cleanup, data file vacuumed or deleted).
+    """
+
+
+class DataMismatch(LineageError):
+    """Data read at a pinned snapshot differs from what a manifest recorded."""
+
+
+class InvalidManifest(LineageError):
+    """A reproduction manifest is malformed or of an unsupported version."""

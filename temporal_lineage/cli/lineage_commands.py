@@ -271,7 +271,9 @@ def verify_command(inv: Invocation, manifest: Path) -> None:
         document = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{manifest}: not a manifest: {exc}") from exc
-    result = verify_manifest(document)
+    settings = inv.settings()
+    options = {source.name: dict(source.storage_options) for source in settings.sources}
+    result = verify_manifest(document, storage_options=options)
     if inv.json:
         print_json(result)
     else:

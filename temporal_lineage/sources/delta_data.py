@@ -1,0 +1,153 @@
+"""Delta rows at one version, for reproduction: read through ``deltalake.QueryBuilder``.
+
+The only module importing deltalake. Always QueryBuilder: ``DeltaTable.to_pyarrow_table()``
+silently returns all-null columns for column-mapped tables, QueryBuilder maps physical
+names back to logical ones. Every failure to read becomes ``DataUnavailable`` with one line
+naming the table, the version and the cause; the transaction log is listed to tell "commit
+file removed by log cleanup" from "no such version" and "table gone".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+
+from temporal_lineage.errors import DataUnavailable, SourceUnavailable
+from temporal_lineage.sources.delta_log import CHECKPOINT_FILE, COMMIT_FILE
+from temporal_lineage.sources.storage import local_path, storage_for
+
+_MISSING_OBJECT = re.compile(r"Object at location (\S+) not found")
+
+
+def version_label(table: str, version: int) -> str:
+    """How errors name a pinned Delta version.
+
+    >>> version_label("deltas.users", 3)
+    'deltas.users version 3'
+    """
+    return f"{table} version {version}"
+
+
+@contextmanager
+def map_exceptions(
+    table: str, uri: str, version: int, storage_options: Mapping[str, str]
+) -> Iterator[None]:
+    """Turn deltalake's, pyarrow's and the file system's errors into ``DataUnavailable``."""
+    from deltalake.exceptions import DeltaError
+
+    label = version_label(table, version)
+    try:
+        yield
+    except (DeltaError, OSError, ValueError, NotImplementedError, pa.ArrowException) as exc:
+        cause = _missing_object(exc) or _diagnose(uri, version, storage_options)
+        raise DataUnavailable(f"{label}: {cause or 'cannot read: ' + _first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _missing_object(exc: BaseException) -> str | None:
+    """``data file vanished: <path>`` when the object store reports a file missing.
+
+    >>> _missing_object(ValueError("Parquet error: Object at location /t/p-0.parquet not found: x"))
+    'data file vanished: /t/p-0.parquet'
+    """
+    match = _MISSING_OBJECT.search(str(exc))
+    return f"data file vanished: {match.group(1)}" if match else None
+
+
+def _diagnose(uri: str, version: int, storage_options: Mapping[str, str]) -> str | None:
+    """Why ``version`` cannot be loaded, from a listing of ``_delta_log`` (None: not known)."""
+    root = local_path(uri)
+    try:
+        storage = storage_for(root, storage_options)
+        entries = storage.list_dir(storage.join(root, "_delta_log"))
+    except (OSError, SourceUnavailable):
+        return None
+    commits: set[int] = set()
+    checkpoints: set[int] = set()
+    for entry in entries:
+        if match := COMMIT_FILE.match(entry.name):
+            commits.add(int(match.group(1)))
+        elif match := CHECKPOINT_FILE.match(entry.name):
+            checkpoints.add(int(match.group(1)))
+    return log_cause(version, commits, checkpoints, uri)
+
+
+def log_cause(version: int, commits: set[int], checkpoints: set[int], uri: str) -> str | None:
+    """The cause a log listing shows for an unreadable version (None when it shows none).
+
+    >>> log_cause(1, {4}, {4}, "/t")
+    'commit file removed by log cleanup (oldest readable version: 4)'
+    >>> log_cause(9, {0, 1}, set(), "/t")
+    'version not in the log (latest version: 1; table re-created?)'
+    >>> log_cause(0, set(), set(), "/t")
+    'table no longer exists: no transaction log at /t'
+    """
+    known = commits | checkpoints
+    if not known:
+        return f"table no longer exists: no transaction log at {uri}"
+    latest = max(known)
+    if version > latest:
+        return f"version not in the log (latest version: {latest}; table re-created?)"
+    oldest = 0 if 0 in commits else min(checkpoints or commits)
+    if version < oldest:
+        return f"commit file removed by log cleanup (oldest readable version: {oldest})"
+    return None
+
+
+def _reader(uri: str, version: int, storage_options: Mapping[str, str]) -> pa.RecordBatchReader:
+    """A stream of the version's rows with logical column names."""
+    from deltalake import DeltaTable, QueryBuilder
+
+    table = DeltaTable(uri, version=version, storage_options=dict(storage_options) or None)
+    # The table's own column order: a query engine may move partition columns.
+    names = [f.name for f in table.schema().fields]
+    columns = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
+    result: Any = QueryBuilder().register("t", table).execute(f"select {columns} from t")
+    return pa.RecordBatchReader.from_stream(result)
+
+
+def read_version(
+    table: str, uri: str, version: int, storage_options: Mapping[str, str] | None = None
+) -> pa.Table:
+    """Every row of ``version``, with logical column names (column mapping honoured).
+
+    Args:
+        table: the table reference, to name it in errors.
+        uri: the table root (path, ``file://`` or object-store URI).
+        version: the pinned version.
+        storage_options: deltalake / object_store options (credentials, endpoints).
+
+    Raises:
+        DataUnavailable: the commit file was cleaned up, a data file was vacuumed or deleted,
+            the version is not in the log, or the table is gone.
+    """
+    options = storage_options or {}
+    with map_exceptions(table, uri, version, options):
+        result: pa.Table = _reader(uri, version, options).read_all()
+    return result
+
+
+def version_reader(
+    table: str, uri: str, version: int, storage_options: Mapping[str, str] | None = None
+) -> pa.RecordBatchReader:
+    """The rows of ``version`` as a stream (memory bounded by a batch); as ``read_version``.
+
+    Errors met while iterating are ``DataUnavailable`` too.
+    """
+    options = storage_options or {}
+    with map_exceptions(table, uri, version, options):
+        inner = _reader(uri, version, options)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        with map_exceptions(table, uri, version, options):
+            yield from inner
+
+    return pa.RecordBatchReader.from_batches(inner.schema, batches())
