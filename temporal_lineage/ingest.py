@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from temporal_lineage.collector import collector_paused
 from temporal_lineage.errors import InvalidEvent
 from temporal_lineage.openlineage.events import ParsedEvent, RejectedEvent
 from temporal_lineage.openlineage.parse import parse_payload
@@ -47,6 +48,11 @@ def ingest_payload(
         InvalidEvent: the payload is not JSON at all (nothing of it is stored).
     """
     report = report if report is not None else IngestReport()
+    with collector_paused():
+        return _ingest(store, data, origin, report)
+
+
+def _ingest(store: Store, data: bytes | str, origin: str, report: IngestReport) -> IngestReport:
     parsed: list[ParsedEvent] = []
     for item in parse_payload(data, origin=origin):
         if isinstance(item, RejectedEvent):

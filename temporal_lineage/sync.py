@@ -6,11 +6,10 @@ store as it was before that table; a table that fails is reported and the others
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Protocol
 
+from temporal_lineage.collector import collector_paused
 from temporal_lineage.config import Settings, SourceConfig
 from temporal_lineage.errors import LineageError
 from temporal_lineage.model import SyncReport, TableError, TableRef, TableSyncResult
@@ -121,7 +120,7 @@ def _sync_table(
         cursor = known.cursor if known is not None else None
         if known is not None and not source.has_changed(entry, cursor):
             return None
-    with _collector_paused():
+    with collector_paused():
         state = source.read(entry, cursor)
         with store.begin() as conn:
             return apply_table_state(
@@ -132,20 +131,3 @@ def _sync_table(
                 numbered=source.capabilities.has_schema_ids,
                 run_id_keys=source.run_id_keys,
             )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one table is read and written.
-
-    Reading a table's history allocates tens of thousands of small, acyclic objects; the
-    collector's passes over them cost a third of an initial sync (measured in bench/).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

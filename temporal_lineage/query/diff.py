@@ -63,7 +63,8 @@ def diff(
                 "in": "both" if old and new else ("from" if old else "to"),
             }
         )
-        table_ref = (new or old).node.table if (new or old) else None
+        either = new or old
+        table_ref = either.node.table if either is not None else None
         if table_ref is not None and _snapshot(old) != _snapshot(new):
             schema_changes.extend(_schema_changes(store, table_ref, old, new, known_at))
     return {
