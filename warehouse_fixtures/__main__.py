@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     snapshots = sum(len(t.snapshots) for t in timeline.tables.values())
     print(
         f"built {timeline.root} in {time.monotonic() - started:.1f}s: "
-        f"{len(timeline.tables)} tables, {snapshots} snapshots, {len(timeline.events)} events"
+        f"{len(timeline.tables)} tables, {snapshots} snapshots, {len(timeline.events)} events, "
+        f"{len(timeline.runs)} job runs"
     )
     return EXIT_OK
 

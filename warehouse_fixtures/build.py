@@ -1,10 +1,14 @@
-"""build_warehouse: prepare the directory, play the story, write lineage.yaml and timeline.json."""
+"""build_warehouse: prepare the directory, play the story, write lineage.yaml and timeline.json.
+
+The job runs' OpenLineage events are written to ``openlineage/events.ndjson`` as they happen.
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+from warehouse_fixtures.event_log import count_events, open_event_client
 from warehouse_fixtures.iceberg_tables import close_catalog, open_catalog
 from warehouse_fixtures.lineage_config import write_lineage_config
 from warehouse_fixtures.pacing import CommitPacer
@@ -40,10 +44,18 @@ def build_warehouse(path: Path, *, force: bool = False) -> Timeline:
     root = prepare_directory(path, force)
     recorder = TimelineRecorder(root=root)
     catalog = open_catalog(root)
+    client = open_event_client(root)
     try:
-        Story(root, catalog, recorder, CommitPacer()).run()
+        Story(root, catalog, recorder, CommitPacer(), client).run()
     finally:
+        client.close()
         close_catalog(catalog)
+    expected = 2 * len(recorder.runs)
+    if count_events(root) != expected:
+        raise RuntimeError(
+            f"the events file holds {count_events(root)} events, expected {expected} "
+            "(is OPENLINEAGE_DISABLED set?)"
+        )
     write_lineage_config(root)
     timeline = recorder.freeze()
     timeline.write()

@@ -11,6 +11,7 @@ from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalak
 from deltalake.schema import Field as DeltaField
 from deltalake.schema import PrimitiveType
 
+from temporal_lineage.instrument import RUN_ID_PROPERTY, JobRun
 from warehouse_fixtures.delta_log import (
     add_column_actions,
     commit_info,
@@ -33,7 +34,7 @@ from warehouse_fixtures.timeline import (
 
 DELTA_DIR = "delta"
 DELTA_SOURCE = "deltas"
-RUN_ID_KEY = "lineage.run-id"
+RUN_ID_KEY = RUN_ID_PROPERTY
 
 
 def plain_arrow_type(dtype: pa.DataType) -> pa.DataType:
@@ -66,8 +67,10 @@ def query_table(
     return plain_arrow_table(pa.table(reader.read_all()))
 
 
-def _commit_props(run_id: str | None) -> CommitProperties | None:
-    return None if run_id is None else CommitProperties(custom_metadata={RUN_ID_KEY: run_id})
+def _commit_props(run: JobRun) -> CommitProperties | None:
+    """The run's commit properties for delta-rs (None when the run tags nothing)."""
+    properties = run.commit_properties()
+    return CommitProperties(custom_metadata=properties) if properties else None
 
 
 class DeltaLakeTable:
@@ -94,7 +97,7 @@ class DeltaLakeTable:
     def create(
         self,
         df: pa.Table,
-        run_id: str,
+        run: JobRun,
         configuration: Mapping[str, str | None] | None = None,
         description: str | None = None,
     ) -> int:
@@ -109,28 +112,28 @@ class DeltaLakeTable:
                 name=self.name.split(".")[-1],
                 description=description,
                 configuration=configuration,
-                commit_properties=_commit_props(run_id),
+                commit_properties=_commit_props(run),
             )
 
         version = self._commit(commit)
-        details: dict[str, Any] = {"run_id": run_id, "rows": df.num_rows}
+        details: dict[str, Any] = {"run_id": run.run_id, "rows": df.num_rows}
         if configuration:
             details["configuration"] = dict(configuration)
         self._event("create", version, details)
         return version
 
-    def append(self, df: pa.Table, run_id: str) -> int:
+    def append(self, df: pa.Table, run: JobRun) -> int:
         """Append rows."""
         version = self._commit(
             lambda: write_deltalake(
-                str(self.path), df, mode="append", commit_properties=_commit_props(run_id)
+                str(self.path), df, mode="append", commit_properties=_commit_props(run)
             )
         )
-        self._event("append", version, {"run_id": run_id, "rows": df.num_rows})
+        self._event("append", version, {"run_id": run.run_id, "rows": df.num_rows})
         return version
 
     def overwrite(
-        self, df: pa.Table, run_id: str, schema_mode: Literal["merge", "overwrite"] | None = None
+        self, df: pa.Table, run: JobRun, schema_mode: Literal["merge", "overwrite"] | None = None
     ) -> int:
         """Replace all rows, optionally evolving the schema."""
         before = self._fields or ()
@@ -141,10 +144,10 @@ class DeltaLakeTable:
                 df,
                 mode="overwrite",
                 schema_mode=schema_mode,
-                commit_properties=_commit_props(run_id),
+                commit_properties=_commit_props(run),
             )
 
-        details: dict[str, Any] = {"run_id": run_id, "rows": df.num_rows}
+        details: dict[str, Any] = {"run_id": run.run_id, "rows": df.num_rows}
         if schema_mode is not None:
             details["schema_mode"] = schema_mode
         version = self._commit(commit)
@@ -156,7 +159,7 @@ class DeltaLakeTable:
         self._event("overwrite", version, details)
         return version
 
-    def merge(self, df: pa.Table, key: str, run_id: str) -> int:
+    def merge(self, df: pa.Table, key: str, run: JobRun) -> int:
         """Upsert rows on a key column (update all columns when matched, insert otherwise)."""
         metrics: dict[str, Any] = {}
 
@@ -166,7 +169,7 @@ class DeltaLakeTable:
                 predicate=f"t.{key} = s.{key}",
                 source_alias="s",
                 target_alias="t",
-                commit_properties=_commit_props(run_id),
+                commit_properties=_commit_props(run),
             )
             metrics.update(merger.when_matched_update_all().when_not_matched_insert_all().execute())
 
@@ -175,7 +178,7 @@ class DeltaLakeTable:
             "merge",
             version,
             {
-                "run_id": run_id,
+                "run_id": run.run_id,
                 "rows": df.num_rows,
                 "inserted": metrics.get("num_target_rows_inserted"),
                 "updated": metrics.get("num_target_rows_updated"),

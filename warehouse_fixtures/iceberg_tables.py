@@ -23,6 +23,7 @@ from pyiceberg.types import (
     StructType,
 )
 
+from temporal_lineage.instrument import RUN_ID_PROPERTY, JobRun
 from warehouse_fixtures.pacing import CommitPacer
 from warehouse_fixtures.timeline import (
     FieldRecord,
@@ -35,7 +36,6 @@ from warehouse_fixtures.timeline import (
 
 CATALOG_NAME = "lake"
 ICEBERG_DIR = "iceberg"
-RUN_ID_PROPERTY = "lineage.run-id"
 
 _EMPTY_OVERWRITE_WARNING = "Delete operation did not match any records"
 
@@ -153,33 +153,34 @@ class IcebergTable:
             },
         )
 
-    def scan(self) -> tuple[pa.Table, int | None]:
-        """Read the current table contents and the snapshot id that was read."""
-        tbl = self._catalog.load_table(self.identifier)
-        return tbl.scan().to_arrow(), tbl.metadata.current_snapshot_id
+    def load(self) -> Table:
+        """Load the table afresh from the catalog (what a reading job sees)."""
+        return self._catalog.load_table(self.identifier)
 
-    def append(self, df: pa.Table, run_id: str) -> list[int]:
-        """Append rows, tagging the snapshot with the run id."""
+    def append(self, df: pa.Table, run: JobRun) -> list[int]:
+        """Append rows with the run's commit properties; return the new snapshot ids."""
         data = self._conform(df)
+        properties = run.commit_properties()
         return self._write(
             "append",
-            lambda: self.table.append(data, snapshot_properties={RUN_ID_PROPERTY: run_id}),
-            run_id,
+            lambda: self.table.append(data, snapshot_properties=properties),
+            run.run_id,
             data.num_rows,
         )
 
-    def overwrite(self, df: pa.Table, run_id: str) -> list[int]:
+    def overwrite(self, df: pa.Table, run: JobRun) -> list[int]:
         """Replace all rows (pyiceberg may commit a delete and an append snapshot)."""
         data = self._conform(df)
+        properties = run.commit_properties()
 
         def commit() -> None:
             with warnings.catch_warnings():
                 warnings.filterwarnings(
                     "ignore", message=_EMPTY_OVERWRITE_WARNING, category=UserWarning
                 )
-                self.table.overwrite(data, snapshot_properties={RUN_ID_PROPERTY: run_id})
+                self.table.overwrite(data, snapshot_properties=properties)
 
-        return self._write("overwrite", commit, run_id, data.num_rows)
+        return self._write("overwrite", commit, run.run_id, data.num_rows)
 
     def rename_column(self, old: str, new: str) -> None:
         """Rename a column (field id kept)."""

@@ -1,4 +1,10 @@
-"""The six-day ML-pipeline story: which table gets which real write on which day."""
+"""The six-day ML-pipeline story: which job run makes which real write on which day.
+
+Each day is one run of the ``daily-pipeline`` job, the parent of that day's job runs.
+Every data write belongs to a job run (see ``warehouse_fixtures.jobs``); table creation,
+schema and partition-spec changes, the rollback and snapshot expiry are deploy or
+maintenance steps made outside any run, between the runs of the day.
+"""
 
 from __future__ import annotations
 
@@ -21,15 +27,32 @@ from pyiceberg.types import (
     TimestamptzType,
 )
 
+from temporal_lineage.instrument import EventEmitter
 from warehouse_fixtures.delta_log import MAPPING_MODE
 from warehouse_fixtures.delta_tables import DeltaLakeTable
 from warehouse_fixtures.iceberg_tables import IcebergTable
+from warehouse_fixtures.jobs import (
+    BUILD_TRAINING_SET,
+    BUILD_USER_FEATURES,
+    CRM_CUSTOMERS,
+    INGEST_EVENTS,
+    KAFKA_CLICKSTREAM,
+    SYNC_USERS,
+    TRAINING_READS_USERS_UNTIL,
+    USERS_IN_METASTORE,
+    features_sql,
+    iceberg_dataset,
+    location_dataset,
+    training_sql,
+)
 from warehouse_fixtures.pacing import CommitPacer
+from warehouse_fixtures.pipeline import Pipeline
 from warehouse_fixtures.synthetic_data import (
     User,
     assign_tiers,
     events_batch,
     features_table,
+    latest_countries,
     new_users,
     relocate,
     training_table,
@@ -72,6 +95,12 @@ FEATURES_SCHEMA = Schema(
     ),
 )
 USERS_CONFIGURATION = {MAPPING_MODE: "name", "delta.checkpointInterval": "100"}
+FAILING_TRAINING_DAY = 3
+"""The day whose first build-training-set attempt fails (and a retry succeeds)."""
+
+
+class SimulatedFailure(RuntimeError):
+    """The failure injected into one build-training-set attempt."""
 
 
 def _known(snapshot_id: int | None) -> int:
@@ -85,13 +114,23 @@ class Story:
     """Runs the day-by-day pipeline against real pyiceberg / delta-rs tables."""
 
     def __init__(
-        self, root: Path, catalog: Catalog, recorder: TimelineRecorder, pacer: CommitPacer
+        self,
+        root: Path,
+        catalog: Catalog,
+        recorder: TimelineRecorder,
+        pacer: CommitPacer,
+        client: EventEmitter,
     ) -> None:
         self.rec = recorder
+        self.pipeline = Pipeline(client, recorder)
         self.events = IcebergTable(catalog, EVENTS, recorder, pacer)
         self.features = IcebergTable(catalog, USER_FEATURES, recorder, pacer)
         self.users = DeltaLakeTable(root, USERS.split(".")[1], recorder, pacer)
         self.training = DeltaLakeTable(root, TRAINING_SET.split(".")[1], recorder, pacer)
+        self.events_ds = iceberg_dataset(EVENTS)
+        self.features_ds = iceberg_dataset(USER_FEATURES)
+        self.users_ds = location_dataset(str(self.users.path))
+        self.training_ds = location_dataset(str(self.training.path))
         self.known_users: dict[int, User] = {}
         self.next_user_id = 1
         self.next_event_id = 1
@@ -99,7 +138,7 @@ class Story:
         self.first_features_snapshot: int | None = None
 
     def run(self) -> None:
-        """Play every day in order."""
+        """Play every day in order, each inside its daily parent run."""
         days: Sequence[Callable[[], None]] = (
             self.day1,
             self.day2,
@@ -110,19 +149,15 @@ class Story:
         )
         for number, play in enumerate(days, start=1):
             self.rec.day = number
-            play()
+            with self.pipeline.day(number):
+                play()
+        self.pipeline.finish()
 
     # --- days -------------------------------------------------------------------------------
 
     def day1(self) -> None:
         """Create all source tables; first ingest and first features."""
-        run = self.rec.start_run("crm-sync", [], [USERS])
-        self.users.create(
-            users_table(self._signup(24, 1)),
-            run,
-            configuration=USERS_CONFIGURATION,
-            description="CRM users (column mapping: name)",
-        )
+        self._sync_users("create", self._signup(24, 1))
         self.events.create(EVENTS_SCHEMA, EVENTS_SPEC)
         self._ingest_events()
         self.features.create(FEATURES_SCHEMA)
@@ -130,11 +165,10 @@ class Story:
 
     def day2(self) -> None:
         """CRM upsert, rename a feature column, full feature overwrite, first training set."""
-        run = self.rec.start_run("crm-sync", [], [USERS])
         moved = relocate([self.known_users[i] for i in (2, 5, 11, 17)], day=2)
         changed = moved + self._signup(4, 2)
         self._remember(moved)
-        self.users.merge(users_table(changed), "user_id", run)
+        self._sync_users("merge", changed)
         self._ingest_events()
         self.features.rename_column("amount_sum", "total_amount")
         self._features("overwrite")
@@ -142,8 +176,7 @@ class Story:
 
     def day3(self) -> None:
         """New signups, partition-spec evolution, added decimal feature column."""
-        run = self.rec.start_run("crm-sync", [], [USERS])
-        self.users.append(users_table(self._signup(4, 3)), run)
+        self._sync_users("append", self._signup(4, 3))
         self.events.add_identity_partition("country")
         self._ingest_events()
         self.features.add_column("avg_amount", DecimalType(10, 2), doc="mean purchase amount")
@@ -153,11 +186,10 @@ class Story:
     def day4(self) -> None:
         """Rename a Delta column, promote and drop feature columns, a bad incremental append."""
         self.users.rename_column("name", "full_name")
-        run = self.rec.start_run("crm-sync", [], [USERS])
         moved = relocate([self.known_users[i] for i in (1, 8, 26)], day=4)
         changed = moved + self._signup(2, 4)
         self._remember(moved)
-        self.users.merge(users_table(changed, name_column="full_name"), "user_id", run)
+        self._sync_users("merge", changed, name_column="full_name")
         self._ingest_events()
         self.features.promote_column("event_count", LongType())
         self.features.drop_column("legacy_score")
@@ -170,12 +202,9 @@ class Story:
         self.features.rollback(_known(self.good_features_snapshot))
         self._features("append", only_day=5)
         self.users.add_column_commit("tier", "string")
-        run = self.rec.start_run("crm-sync", [], [USERS])
         tiered = assign_tiers(self.known_users.values())
         self._remember(tiered)
-        self.users.merge(
-            users_table(tiered, name_column="full_name", with_tier=True), "user_id", run
-        )
+        self._sync_users("merge", tiered, name_column="full_name", with_tier=True)
         self.training.add_columns({"weight": "double"})
         self._training(extra=("avg_amount", "weight"))
 
@@ -184,10 +213,9 @@ class Story:
         self._ingest_events()
         self.features.expire([_known(self.first_features_snapshot)])
         self._features("overwrite")
-        run = self.rec.start_run("crm-sync", [], [USERS])
         signups = assign_tiers(self._signup(4, 6))
         self._remember(signups)
-        self.users.append(users_table(signups, name_column="full_name", with_tier=True), run)
+        self._sync_users("append", signups, name_column="full_name", with_tier=True)
         self._training(extra=("avg_amount", "weight"))
 
     # --- jobs -------------------------------------------------------------------------------
@@ -202,23 +230,77 @@ class Story:
         for u in users:
             self.known_users[u.user_id] = u
 
+    def _sync_users(
+        self,
+        mode: str,
+        users: Sequence[User],
+        name_column: str = "name",
+        with_tier: bool = False,
+    ) -> None:
+        """sync-users: CRM export -> deltas.users; tags nothing, reports no versions."""
+        with self.pipeline.run(
+            SYNC_USERS,
+            self.rec.day,
+            inputs=[CRM_CUSTOMERS],
+            outputs=[self.users_ds],
+            parameters={"mode": mode},
+        ) as run:
+            run.read_external(CRM_CUSTOMERS)
+            data = users_table(users, name_column=name_column, with_tier=with_tier)
+            if mode == "create":
+                version = self.users.create(
+                    data,
+                    run.job_run,
+                    configuration=USERS_CONFIGURATION,
+                    description="CRM users (column mapping: name)",
+                )
+            elif mode == "merge":
+                version = self.users.merge(data, "user_id", run.job_run)
+            else:
+                version = self.users.append(data, run.job_run)
+            run.wrote_delta(self.users, self.users_ds, version)
+
     def _ingest_events(self) -> None:
-        run = self.rec.start_run("ingest-events", [], [EVENTS])
-        users = sorted(self.known_users.values(), key=lambda u: u.user_id)
-        batch = events_batch(self.rec.day, users, self.next_event_id, EVENTS_PER_DAY)
-        self.next_event_id += EVENTS_PER_DAY
-        self.events.append(batch, run)
+        """ingest-events: Kafka clickstream -> lake.raw.events (one append per day)."""
+        with self.pipeline.run(
+            INGEST_EVENTS,
+            self.rec.day,
+            inputs=[KAFKA_CLICKSTREAM],
+            outputs=[self.events_ds],
+            parameters={"batch_size": str(EVENTS_PER_DAY)},
+        ) as run:
+            run.read_external(KAFKA_CLICKSTREAM)
+            users = sorted(self.known_users.values(), key=lambda u: u.user_id)
+            batch = events_batch(self.rec.day, users, self.next_event_id, EVENTS_PER_DAY)
+            self.next_event_id += EVENTS_PER_DAY
+            snapshots = self.events.append(batch, run.job_run)
+            run.wrote_iceberg(self.events, self.events_ds, snapshots)
 
     def _features(self, mode: str, only_day: int | None = None) -> list[int]:
-        events, events_snapshot = self.events.scan()
-        if only_day is not None:
-            events = events.filter(pc.greater(events["event_id"], (only_day - 1) * EVENTS_PER_DAY))
-        run = self.rec.start_run("build-features", [(EVENTS, events_snapshot)], [USER_FEATURES])
+        """build-user-features: raw.events -> features.user_features."""
+        after = None if only_day is None else (only_day - 1) * EVENTS_PER_DAY
         target = self.features.table.schema().as_arrow()
-        data = features_table(events, target)
-        if mode == "append":
-            return self.features.append(data, run)
-        return self.features.overwrite(data, run)
+        parameters = {"mode": mode}
+        if after is not None:
+            parameters["after_event_id"] = str(after)
+        with self.pipeline.run(
+            BUILD_USER_FEATURES,
+            self.rec.day,
+            inputs=[self.events_ds],
+            outputs=[self.features_ds],
+            parameters=parameters,
+            sql=features_sql(target, after),
+        ) as run:
+            events = run.read_iceberg(self.events, self.events_ds)
+            if after is not None:
+                events = events.filter(pc.greater(events["event_id"], after))
+            data = features_table(events, target)
+            if mode == "append":
+                snapshots = self.features.append(data, run.job_run)
+            else:
+                snapshots = self.features.overwrite(data, run.job_run)
+            run.wrote_iceberg(self.features, self.features_ds, snapshots)
+        return snapshots
 
     def _training(
         self,
@@ -226,17 +308,45 @@ class Story:
         schema_merge: bool = False,
         extra: Sequence[str] = (),
     ) -> None:
-        features, features_snapshot = self.features.scan()
-        users, users_version = self.users.read()
-        run = self.rec.start_run(
-            "build-training-set",
-            [(USER_FEATURES, features_snapshot), (USERS, users_version)],
-            [TRAINING_SET],
-        )
-        data = training_table(features, users, self.rec.day, extra)
-        if create:
-            self.training.create(data, run, description="daily labelled training set")
-        elif schema_merge:
-            self.training.overwrite(data, run, schema_mode="merge")
-        else:
-            self.training.overwrite(data, run)
+        """build-training-set, retried once on the day its first attempt fails."""
+        attempts = 2 if self.rec.day == FAILING_TRAINING_DAY else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self._training_attempt(attempt, attempt < attempts, create, schema_merge, extra)
+            except SimulatedFailure:
+                if attempt == attempts:
+                    raise
+
+    def _training_attempt(
+        self, attempt: int, fail: bool, create: bool, schema_merge: bool, extra: Sequence[str]
+    ) -> None:
+        """One run: features + users (v1) or features + events (v2) -> training set."""
+        day = self.rec.day
+        reads_users = day <= TRAINING_READS_USERS_UNTIL
+        country_source = USERS_IN_METASTORE if reads_users else self.events_ds
+        with self.pipeline.run(
+            BUILD_TRAINING_SET,
+            day,
+            inputs=[self.features_ds, country_source],
+            outputs=[self.training_ds],
+            parameters={"mode": "create" if create else "overwrite", "attempt": str(attempt)},
+            sql=training_sql(reads_users, extra),
+        ) as run:
+            features = run.read_iceberg(self.features, self.features_ds)
+            if reads_users:
+                # Read at the latest version without reporting it: an inferred input.
+                countries = run.read_delta(self.users, USERS_IN_METASTORE, report_version=False)
+            else:
+                countries = latest_countries(run.read_iceberg(self.events, self.events_ds))
+            if fail:
+                raise SimulatedFailure("executor lost while joining the country source")
+            data = training_table(features, countries, day, extra)
+            if create:
+                version = self.training.create(
+                    data, run.job_run, description="daily labelled training set"
+                )
+            elif schema_merge:
+                version = self.training.overwrite(data, run.job_run, schema_mode="merge")
+            else:
+                version = self.training.overwrite(data, run.job_run)
+            run.wrote_delta(self.training, self.training_ds, version)

@@ -207,3 +207,11 @@ def training_table(
             pc.divide(pc.cast(joined["event_count"], pa.float64()), 10.0), 1.0
         )
     return pa.table(columns)
+
+
+def latest_countries(events: pa.Table) -> pa.Table:
+    """Each user's country as of their latest event (build-training-set v2's country source)."""
+    ordered = events.select(["event_id", "user_id", "country"]).sort_by("event_id")
+    latest = ordered.group_by("user_id", use_threads=False).aggregate([("country", "last")])
+    table = pa.table({"user_id": latest["user_id"], "country": latest["country_last"]})
+    return table.sort_by("user_id")

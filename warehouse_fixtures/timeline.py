@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from warehouse_fixtures.run_records import RunDataset as RunDataset
+from warehouse_fixtures.run_records import RunInput as RunInput
+from warehouse_fixtures.run_records import RunOutput as RunOutput
+from warehouse_fixtures.run_records import RunRecord as RunRecord
+
 Format = Literal["iceberg", "delta"]
 
 TIMELINE_FILE = "timeline.json"
+EVENTS_FILE = "openlineage/events.ndjson"
+"""The OpenLineage events of the warehouse's job runs (NDJSON), relative to the root."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -107,7 +113,13 @@ class SpecRecord:
 
 @dataclass(frozen=True)
 class SnapshotRecord:
-    """An Iceberg snapshot or Delta version as it was when committed."""
+    """An Iceberg snapshot or Delta version as it was when committed.
+
+    ``run_id`` is the run id tagged in the commit (``lineage.run-id``), None when untagged;
+    ``produced_by`` is the run that produced the snapshot whatever the evidence (None for
+    commits made outside any run, such as schema migrations), and ``evidence`` the
+    strongest evidence of that link the product can derive.
+    """
 
     snapshot: int
     parent: int | None
@@ -116,6 +128,8 @@ class SnapshotRecord:
     schema_id: int | None
     run_id: str | None
     expired: bool
+    produced_by: str | None = None
+    evidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
@@ -127,6 +141,8 @@ class SnapshotRecord:
             "schema_id": self.schema_id,
             "run_id": self.run_id,
             "expired": self.expired,
+            "produced_by": self.produced_by,
+            "evidence": self.evidence,
         }
 
 
@@ -200,39 +216,6 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
-class RunInput:
-    """A table version that a pipeline run read."""
-
-    table: str
-    snapshot: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form."""
-        return {"table": self.table, "snapshot": self.snapshot}
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A pipeline run: its id, what it read and which tables it wrote."""
-
-    run_id: str
-    day: int
-    job: str
-    inputs: tuple[RunInput, ...]
-    outputs: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form."""
-        return {
-            "run_id": self.run_id,
-            "day": self.day,
-            "job": self.job,
-            "inputs": [i.to_dict() for i in self.inputs],
-            "outputs": list(self.outputs),
-        }
-
-
-@dataclass(frozen=True)
 class Timeline:
     """The ground truth of a built warehouse."""
 
@@ -241,6 +224,7 @@ class Timeline:
     tables: Mapping[str, TableTimeline]
     events: tuple[EventRecord, ...]
     runs: tuple[RunRecord, ...]
+    events_file: str = EVENTS_FILE
 
     def table(self, name: str) -> TableTimeline:
         """Return one table's timeline."""
@@ -252,10 +236,24 @@ class Timeline:
             e for e in self.events if e.table == table and (action is None or e.action == action)
         ]
 
+    def run(self, run_id: str) -> RunRecord:
+        """Return the record of one run."""
+        return next(r for r in self.runs if r.run_id == run_id)
+
+    def runs_of(self, job: str) -> list[RunRecord]:
+        """Return the runs of one job, in start order."""
+        return [r for r in self.runs if r.job == job]
+
+    @property
+    def events_path(self) -> Path:
+        """The absolute path of the OpenLineage events file."""
+        return self.root / self.events_file
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
         return {
             "built_at": self.built_at,
+            "events_file": self.events_file,
             "tables": {name: t.to_dict() for name, t in self.tables.items()},
             "events": [e.to_dict() for e in self.events],
             "runs": [r.to_dict() for r in self.runs],
@@ -306,16 +304,8 @@ def load_timeline(root: Path) -> Timeline:
         built_at=data["built_at"],
         tables={name: _table_from(name, t) for name, t in data["tables"].items()},
         events=tuple(EventRecord(**e) for e in data["events"]),
-        runs=tuple(
-            RunRecord(
-                run_id=r["run_id"],
-                day=r["day"],
-                job=r["job"],
-                inputs=tuple(RunInput(**i) for i in r["inputs"]),
-                outputs=tuple(r["outputs"]),
-            )
-            for r in data.get("runs", [])
-        ),
+        runs=tuple(RunRecord.from_dict(r) for r in data.get("runs", [])),
+        events_file=data.get("events_file", EVENTS_FILE),
     )
 
 
@@ -344,15 +334,22 @@ class TableRecorder:
         """Flag a recorded snapshot as no longer present in the table metadata."""
         old = self.snapshots[snapshot_id]
         if not old.expired:
-            self.snapshots[snapshot_id] = SnapshotRecord(
-                snapshot=old.snapshot,
-                parent=old.parent,
-                committed_at=old.committed_at,
-                operation=old.operation,
-                schema_id=old.schema_id,
-                run_id=old.run_id,
-                expired=True,
-            )
+            self.snapshots[snapshot_id] = replace(old, expired=True)
+
+    def attribute(self, snapshot_id: int, run_id: str, evidence: str) -> None:
+        """Record which run produced a snapshot and the evidence of that link."""
+        self.snapshots[snapshot_id] = replace(
+            self.snapshots[snapshot_id], produced_by=run_id, evidence=evidence
+        )
+
+    def head_as_of(self, at_ms: int) -> int | None:
+        """Return the head snapshot at a time (the latest head change at or before it)."""
+        found: int | None = None
+        for head in self.heads:
+            if parse_iso_ms(head.start) > at_ms:
+                break
+            found = head.snapshot
+        return found
 
     def add_head(self, snapshot_id: int, start_ms: int) -> None:
         """Record a head change."""
@@ -423,21 +420,13 @@ class TimelineRecorder:
             )
         )
 
-    def start_run(
-        self, job: str, inputs: Sequence[tuple[str, int | None]], outputs: Sequence[str]
-    ) -> str:
-        """Register a pipeline run of the current day and return its fresh run id."""
-        run_id = str(uuid.uuid4())
-        self.runs.append(
-            RunRecord(
-                run_id=run_id,
-                day=self.day,
-                job=job,
-                inputs=tuple(RunInput(table=t, snapshot=s) for t, s in inputs),
-                outputs=tuple(outputs),
-            )
-        )
-        return run_id
+    def add_run(self, record: RunRecord) -> None:
+        """Record a finished job run and attribute the snapshots it produced to it."""
+        self.runs.append(record)
+        for output in record.outputs:
+            if output.table is not None and output.snapshot is not None:
+                evidence = output.evidence or ""
+                self.tables[output.table].attribute(output.snapshot, record.run_id, evidence)
 
     def freeze(self) -> Timeline:
         """Return the immutable timeline, stamped with the current time."""

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from temporal_lineage.cli.main import cli
+from temporal_lineage.store.database import HEAD_REVISION
 from warehouse_fixtures.timeline import Timeline
 
 
@@ -42,7 +43,7 @@ def test_init_creates_then_reports_the_revision(tmp_path: Path) -> None:
     first = run("init", "--store", url, "--format", "json")
     again = run("init", "--store", url, "--format", "json")
     assert first["migrated"] is True and again["migrated"] is False
-    assert first["revision"] == again["revision"] == "0001"
+    assert first["revision"] == again["revision"] == HEAD_REVISION
 
 
 def test_sync_answer_shape(warehouse: Timeline, tmp_path: Path) -> None:
@@ -158,4 +159,4 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert "revision 0001" in done.stdout
+    assert f"revision {HEAD_REVISION}" in done.stdout

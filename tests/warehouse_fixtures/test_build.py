@@ -100,7 +100,8 @@ def test_layout_and_lineage_config(timeline: Timeline) -> None:
 def test_timeline_json_round_trips(timeline: Timeline) -> None:
     assert load_timeline(timeline.root) == timeline
     data = json.loads((timeline.root / "timeline.json").read_text())
-    assert set(data) == {"built_at", "tables", "events", "runs"}
+    assert set(data) == {"built_at", "events_file", "tables", "events", "runs"}
+    assert data["events_file"] == "openlineage/events.ndjson"
     assert set(data["tables"]) == set(TABLE_NAMES)
     for name, table in data["tables"].items():
         expected_keys = {"format", "snapshots", "heads", "current_snapshot", "schemas"}
@@ -115,6 +116,8 @@ def test_timeline_json_round_trips(timeline: Timeline) -> None:
             "schema_id",
             "run_id",
             "expired",
+            "produced_by",
+            "evidence",
         }
         assert set(table["schemas"][0]["fields"][0]) == {"id", "path", "type", "nullable"}
 
@@ -225,10 +228,11 @@ def test_iceberg_schemas_and_specs_agree_with_metadata_files(
 
 def test_events_run_ids_and_partition_spec_change(timeline: Timeline, catalog: Catalog) -> None:
     table = timeline.table(EVENTS)
-    run_ids = [s.run_id for s in table.snapshots]
-    assert len(run_ids) == 6 and all(r is not None for r in run_ids)
-    assert len(set(run_ids)) == 6
-    assert all(uuid.UUID(str(r)).version == 4 for r in run_ids)
+    producers = [s.produced_by for s in table.snapshots]
+    assert len(producers) == 6 and len(set(producers)) == 6
+    assert all(uuid.UUID(str(r)).version == 7 for r in producers)  # openlineage-python ids
+    # ingest-events v1 (day 1) did not tag its commit yet; v2 does.
+    assert [s.run_id for s in table.snapshots] == [None, *producers[1:]]
     assert all(s.operation == "append" for s in table.snapshots)
     specs = [[(f.transform, f.name) for f in s.fields] for s in table.partition_specs]
     assert specs == [[("day", "ts_day")], [("day", "ts_day"), ("identity", "country")]]
@@ -420,7 +424,14 @@ def test_runs_link_snapshots_to_jobs(timeline: Timeline) -> None:
     for table in timeline.tables.values():
         for snap in table.snapshots:
             if snap.run_id is not None:
-                assert table.name in runs[snap.run_id].outputs
+                assert snap.produced_by == snap.run_id
+            if snap.produced_by is not None:
+                run = runs[snap.produced_by]
+                assert table.name in run.output_tables
+                (output,) = [o for o in run.outputs if o.snapshot == snap.snapshot]
+                assert output.table == table.name and output.evidence == snap.evidence
     for run in timeline.runs:
         for source in run.inputs:
-            assert source.snapshot in {s.snapshot for s in timeline.table(source.table).snapshots}
+            if source.table is not None:
+                known = {s.snapshot for s in timeline.table(source.table).snapshots}
+                assert source.snapshot in known
