@@ -22,6 +22,7 @@ demo: install
 	$(PY) -m warehouse_fixtures build $(DEMO) --force
 	$(TL) init --config $(DEMO)/lineage.yaml
 	$(TL) sync --config $(DEMO)/lineage.yaml
+	$(TL) ingest $(DEMO)/openlineage/events.ndjson --config $(DEMO)/lineage.yaml
 	$(TL) tables --config $(DEMO)/lineage.yaml
 	@renamed=$$($(PY) -m warehouse_fixtures when $(DEMO) rename_column --table $(DEMO_TABLE)); \
 	before=$$($(PY) -m warehouse_fixtures when $(DEMO) rename_column --table $(DEMO_TABLE) --offset-ms -1); \
@@ -31,6 +32,12 @@ demo: install
 	$(TL) schema $(DEMO_TABLE) --as-of $$renamed --config $(DEMO)/lineage.yaml; \
 	echo; echo "== $(DEMO_TABLE): schema history"; \
 	$(TL) schema-history $(DEMO_TABLE) --config $(DEMO)/lineage.yaml
+	@day4=$$($(PY) -m warehouse_fixtures when $(DEMO) overwrite --table deltas.training_set --day 4); \
+	echo; echo "== deltas.training_set: provenance as of $$day4 (day 4: which snapshot of every upstream table, which run, which code)"; \
+	$(TL) provenance deltas.training_set --as-of $$day4 --config $(DEMO)/lineage.yaml; \
+	echo; echo "== deltas.training_set: lineage now (the code change of day 5 dropped the users input)"; \
+	$(TL) lineage deltas.training_set --as-of 2100-01-01 --config $(DEMO)/lineage.yaml; \
+	$(TL) audit deltas.training_set --as-of $$day4 -o $(DEMO)/audit-day4.html --config $(DEMO)/lineage.yaml
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -38,6 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
     when.add_argument("dir", metavar="DIR", type=Path, help="a built warehouse")
     when.add_argument("action", metavar="ACTION", help="e.g. rename_column, rollback")
     when.add_argument("--table", help="only events of this table (e.g. lake.raw.events)")
+    when.add_argument("--day", type=int, help="only events of this simulated day")
     when.add_argument(
         "--offset-ms", type=int, default=0, help="add this many milliseconds (e.g. -1)"
     )
@@ -55,7 +56,11 @@ def _when(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: cannot read {args.dir}/timeline.json: {exc}", file=sys.stderr)
         return EXIT_FAILED
     for event in timeline.events:
-        if event.action == args.action and (args.table is None or event.table == args.table):
+        if (
+            event.action == args.action
+            and (args.table is None or event.table == args.table)
+            and (args.day is None or event.day == args.day)
+        ):
             at = datetime.fromisoformat(event.at.replace("Z", "+00:00"))
             shifted = at + timedelta(milliseconds=args.offset_ms)
             print(shifted.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
