@@ -82,11 +82,19 @@ class Pipeline:
     def path(self, table: str) -> Path:
         return self.root / "delta" / table
 
-    def write(self, table: str, value: int, *, run_id: str | None = None) -> tuple[int, datetime]:
+    def write(
+        self,
+        table: str,
+        value: int,
+        *,
+        run_id: str | None = None,
+        properties: dict[str, str] | None = None,
+    ) -> tuple[int, datetime]:
         """One commit; returns (version, commit time as the log has it)."""
         from deltalake import CommitProperties, DeltaTable, write_deltalake
 
         metadata = {"lineage.run-id": run_id} if run_id else {}
+        metadata.update(properties or {})
         time.sleep(0.005)
         write_deltalake(
             self.path(table),

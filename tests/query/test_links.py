@@ -127,3 +127,28 @@ def test_failed_runs_produce_nothing(pipe: Pipeline) -> None:
         event("FAIL", failed, "job", at + SECOND, outputs=[dataset("d", "t")]),
     )
     assert links(pipe, "t") == {}
+
+
+def test_engine_ids_in_the_commit_match_runs_whose_events_carry_them(pipe: Pipeline) -> None:
+    """A Spark commit names its application, not our run: the run's events carry the app id."""
+    first, second = new_run(), new_run()
+    _, at0 = pipe.write("t", 0, properties={"spark.app.id": "application_42"})
+    time.sleep(0.01)
+    _, at1 = pipe.write("t", 1, properties={"spark.app.id": "application_42"})
+    pipe.sync()
+    facet = {
+        "gcp_dataproc_spark": {
+            "_producer": "https://x",
+            "_schemaURL": "https://x",
+            "appId": "application_42",
+        }
+    }
+    one = event("START", first, "a", at0 - SECOND / 100)
+    one_done = event("COMPLETE", first, "a", at0 + SECOND / 200)
+    two = event("START", second, "b", at1 - SECOND / 200)
+    two_done = event("COMPLETE", second, "b", at1 + SECOND / 100)
+    for item in (one, one_done, two, two_done):
+        item["run"]["facets"] = facet
+    pipe.send(one, one_done, two, two_done)
+    # One application, two runs: the commit time picks the run whose window holds it.
+    assert links(pipe, "t") == {0: (first, "commit_property"), 1: (second, "commit_property")}
