@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from temporal_lineage.cli.app import TABLE, TIME, Invocation, cli, command
+from temporal_lineage.cli.app import TABLE, TIME, F, Invocation, cli, command
 from temporal_lineage.cli.graphs import to_dot, to_mermaid
 from temporal_lineage.cli.output import print_json, print_rows
 from temporal_lineage.errors import ConfigError
@@ -24,6 +25,18 @@ from temporal_lineage.query.reproduce import build_manifest, verify_manifest
 from temporal_lineage.report import audit_document, render_html
 from temporal_lineage.store import open_store
 from temporal_lineage.times import now
+
+
+def output_file(what: str) -> Callable[[F], F]:
+    """The ``-o/--output FILE`` option (stdout when absent)."""
+    return click.option(
+        "-o",
+        "--output",
+        "output_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"Write the {what} here (default: stdout).",
+    )
+
 
 KNOWN_AT = click.option(
     "--known-at", type=TIME, help="Ignore facts recorded after this time (as known then)."
@@ -172,13 +185,7 @@ def diff_command(
 @click.argument("table", type=TABLE)
 @click.option("--as-of", type=TIME, required=True, help="The time the audit is about.")
 @KNOWN_AT
-@click.option(
-    "-o",
-    "--output",
-    "output_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report here (default: stdout).",
-)
+@output_file("report")
 @click.option("--depth", type=click.IntRange(1, 100), default=10, show_default=True)
 @command(formats=("html", "json"))
 def audit_command(
@@ -223,13 +230,7 @@ def audit_command(
 @click.argument("table", type=TABLE)
 @click.option("--as-of", type=TIME, required=True, help="The time to reproduce.")
 @KNOWN_AT
-@click.option(
-    "-o",
-    "--output",
-    "output_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the manifest here (default: stdout).",
-)
+@output_file("manifest")
 @command(formats=("json",))
 def reproduce_command(
     inv: Invocation,
