@@ -57,3 +57,7 @@ class DataMismatch(LineageError):
 
 class InvalidManifest(LineageError):
     """A reproduction manifest is malformed or of an unsupported version."""
+
+
+class ColumnNotFound(LineageError):
+    """The table had no column with that name at that time."""

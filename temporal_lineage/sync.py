@@ -16,7 +16,7 @@ from temporal_lineage.model import SyncReport, TableError, TableRef, TableSyncRe
 from temporal_lineage.sources.base import Source, TableEntry
 from temporal_lineage.sources.factory import build_source
 from temporal_lineage.store import Store
-from temporal_lineage.store.matching import rematch
+from temporal_lineage.store.matching import rematch, rematch_columns
 from temporal_lineage.store.writes import (
     KnownTable,
     apply_table_state,
@@ -76,6 +76,7 @@ def sync(
         if report.new_snapshots:
             # Events may have named these tables before they were first seen.
             rematch(conn, now())
+            rematch_columns(conn, now())
         finish_sync_run(conn, run_id, now(), report)
     return report
 

@@ -15,6 +15,12 @@ from temporal_lineage.model import RunState
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.matching import DatasetMatcher
 
+FACET = "facet"
+DECLARED = "declared"
+SQL = "sql"
+INSTRUMENT_PRODUCER = "https://github.com/temporal-lineage/temporal-lineage/instrument"
+"""Events from ``temporal_lineage.instrument`` carry declared column mappings."""
+
 if TYPE_CHECKING:
     from temporal_lineage.openlineage.events import DatasetObservation, ParsedEvent
 
@@ -91,6 +97,14 @@ class EventWriter:
         ]
         if rows:
             self.conn.execute(insert(t.run_datasets), rows)
+        origin = DECLARED if event.producer == INSTRUMENT_PRODUCER else FACET
+        edges = [
+            row
+            for observed in event.outputs
+            for row in self._column_rows(event.run_id, event_pk, origin, observed)
+        ]
+        if edges:
+            self.conn.execute(insert(t.column_edges), edges)
         for key, value in event.engine_ids.items():
             _insert_ignore(
                 self.conn,
@@ -157,6 +171,42 @@ class EventWriter:
                 )
             ).scalar_one()
         return self._versions[key]
+
+    def _column_rows(
+        self, run_id: str, event_pk: int, origin: str, observed: DatasetObservation
+    ) -> list[dict[str, Any]]:
+        """One row per (output field, input field, transformation) of a columnLineage facet."""
+        if not observed.column_lineage:
+            return []
+        output = self.matcher.match(observed.namespace, observed.name)
+        rows: list[dict[str, Any]] = []
+        for lineage in observed.column_lineage:
+            for source in lineage.inputs:
+                found = self.matcher.match(source.namespace, source.name)
+                kinds = [(x.type, x.subtype) for x in source.transformations] or [
+                    ("DIRECT", lineage.transformation_type)
+                ]
+                for kind, subtype in kinds:
+                    rows.append(
+                        {
+                            "run_id": run_id,
+                            "event_pk": event_pk,
+                            "origin": origin,
+                            "output_namespace": observed.namespace,
+                            "output_name": observed.name,
+                            "output_field": lineage.field,
+                            "output_table_id": output.table_id if output else None,
+                            "input_namespace": source.namespace,
+                            "input_name": source.name,
+                            "input_field": source.field,
+                            "input_table_id": found.table_id if found else None,
+                            "kind": (kind or "DIRECT").upper(),
+                            "subtype": subtype,
+                            "matched_at": self.now if (output or found) else None,
+                            "recorded_at": self.now,
+                        }
+                    )
+        return rows
 
     def _dataset_row(
         self, run_id: str, event_pk: int, direction: str, observed: DatasetObservation

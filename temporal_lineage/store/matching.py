@@ -140,3 +140,30 @@ def _symlinks(value: Any) -> list[Sequence[str]]:
     return [
         tuple(item) for item in value or [] if isinstance(item, list | tuple) and len(item) >= 2
     ]
+
+
+def rematch_columns(conn: Connection, now: datetime) -> int:
+    """Match the two ends of column edges seen before their tables were known."""
+    matcher: DatasetMatcher | None = None
+    done = 0
+    edges = t.column_edges.c
+    for side in ("input", "output"):
+        namespace, name, table_id = (
+            edges[f"{side}_namespace"],
+            edges[f"{side}_name"],
+            edges[f"{side}_table_id"],
+        )
+        pending = conn.execute(select(namespace, name).where(table_id.is_(None)).distinct()).all()
+        if pending and matcher is None:
+            matcher = DatasetMatcher(conn)
+        for row_namespace, row_name in pending:
+            assert matcher is not None
+            found = matcher.match(row_namespace, row_name)
+            if found is None:
+                continue
+            done += conn.execute(
+                update(t.column_edges)
+                .where(table_id.is_(None), namespace == row_namespace, name == row_name)
+                .values({table_id.name: found.table_id, "matched_at": now})
+            ).rowcount
+    return done

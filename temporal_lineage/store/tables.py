@@ -290,3 +290,27 @@ snapshot_keys = Table(
     Index("ix_snapshot_keys_snapshot", "incarnation_id", "snapshot_id"),
     Index("ix_snapshot_keys_value", "key", "value"),
 )
+
+column_edges = Table(
+    "column_edges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("event_pk", ForeignKey("events.id"), nullable=False),
+    Column("origin", String(16), nullable=False),  # facet, sql, declared
+    Column("output_namespace", String(1000), nullable=False),
+    Column("output_name", String(2000), nullable=False),
+    Column("output_field", String(1000), nullable=False),
+    Column("output_table_id", ForeignKey("tables.id"), nullable=True),
+    Column("input_namespace", String(1000), nullable=False),
+    Column("input_name", String(2000), nullable=False),
+    Column("input_field", String(1000), nullable=False),
+    Column("input_table_id", ForeignKey("tables.id"), nullable=True),
+    Column("kind", String(16), nullable=False),  # DIRECT, INDIRECT
+    Column("subtype", String(32), nullable=True),
+    Column("matched_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    Index("ix_column_edges_input", "input_table_id", "input_field"),
+    Index("ix_column_edges_output", "output_table_id", "output_field"),
+    Index("ix_column_edges_run", "run_id"),
+)

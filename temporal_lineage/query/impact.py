@@ -1,0 +1,221 @@
+"""Column impact: the downstream columns, tables and jobs a column feeds, by field identity.
+
+Column lineage is kept per run, with field names as the run reported them; a name is
+resolved to a field id with the table's schema at the run's time, so a rename upstream
+keeps its edges. At a time A, each job counts through its run in force then (its latest
+run completed by A), like table lineage.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from temporal_lineage.errors import ColumnNotFound
+from temporal_lineage.model import Field, JobKey, NodeRef, RunInfo, Schema, TableRef
+from temporal_lineage.query.links import jobs_current_run
+from temporal_lineage.store import Store, reads, run_reads
+from temporal_lineage.store import tables as t
+from temporal_lineage.store.reads import StoredTable, known
+from temporal_lineage.times import now
+
+
+@dataclass(frozen=True)
+class ColumnEdgeRow:
+    """One stored column edge (names as the run reported them)."""
+
+    run_id: str
+    origin: str
+    kind: str
+    subtype: str | None
+    input_table: StoredTable | None
+    input_field: str
+    output_node: NodeRef
+    output_table: StoredTable | None
+    output_field: str
+
+
+@dataclass(frozen=True)
+class Affected:
+    """A downstream column reached from the root column."""
+
+    node: NodeRef
+    column: str
+    field_id: int | None
+    job: JobKey
+    run: RunInfo
+    depth: int
+    kind: str
+    subtype: str | None
+    origin: str
+    via: tuple[str, str]
+    """The upstream (table, column) this one was reached from."""
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Everything downstream of one column as of a time."""
+
+    table: TableRef
+    column: str
+    field_id: int | None
+    as_of: datetime
+    known_at: datetime | None
+    affected: tuple[Affected, ...]
+
+
+class SchemaCache:
+    """Schemas as of times, read once per (table, time)."""
+
+    def __init__(self, conn: Connection, known_at: datetime | None) -> None:
+        self.conn = conn
+        self.known_at = known_at
+        self._cache: dict[tuple[int, datetime], Schema | None] = {}
+
+    def at(self, table: StoredTable, instant: datetime) -> Schema | None:
+        key = (table.table_id, instant)
+        if key not in self._cache:
+            answer = reads.schema_as_of(self.conn, table, instant, self.known_at)
+            self._cache[key] = answer.schema if answer else None
+        return self._cache[key]
+
+
+def field_named(schema: Schema | None, column: str) -> Field | None:
+    """The field whose dotted path is ``column`` (case-insensitively as a fallback)."""
+    if schema is None:
+        return None
+    for field in schema.fields:
+        if field.dotted_path == column:
+            return field
+    lowered = column.lower()
+    return next((f for f in schema.fields if f.dotted_path.lower() == lowered), None)
+
+
+def same_field(schema: Schema | None, name: str, target: Field) -> bool:
+    """Whether ``name`` in ``schema`` is the field ``target`` (by id when both have ids)."""
+    found = field_named(schema, name)
+    if found is None:
+        return False
+    if found.id is not None and target.id is not None:
+        return found.id == target.id
+    return found.dotted_path == target.dotted_path
+
+
+def column_edges_from(
+    conn: Connection, table_ids: set[int], known_at: datetime | None
+) -> list[ColumnEdgeRow]:
+    """Every column edge whose input is one of these tables."""
+    edges = t.column_edges.c
+    condition = [edges.input_table_id.in_(table_ids), known(edges.recorded_at, known_at)]
+    if known_at is not None:
+        condition.append(edges.matched_at <= known_at)
+    rows = conn.execute(select(t.column_edges).where(*condition).order_by(edges.id)).all()
+    tables = run_reads.stored_tables(
+        conn,
+        {r.input_table_id for r in rows} | {r.output_table_id for r in rows if r.output_table_id},
+    )
+    return [
+        ColumnEdgeRow(
+            run_id=r.run_id,
+            origin=r.origin,
+            kind=r.kind,
+            subtype=r.subtype,
+            input_table=tables.get(r.input_table_id),
+            input_field=r.input_field,
+            output_node=(
+                NodeRef(tables[r.output_table_id].ref)
+                if r.output_table_id in tables
+                else NodeRef(None, r.output_namespace, r.output_name)
+            ),
+            output_table=tables.get(r.output_table_id) if r.output_table_id else None,
+            output_field=r.output_field,
+        )
+        for r in rows
+    ]
+
+
+def impact(
+    store: Store,
+    ref: TableRef,
+    column: str,
+    *,
+    as_of: datetime | None = None,
+    depth: int = 10,
+    known_at: datetime | None = None,
+) -> Impact:
+    """The transitive downstream columns of ``ref.column`` as of ``as_of`` (default now).
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+        ColumnNotFound: ``ref`` had no such column at ``as_of``.
+    """
+    instant = as_of or now()
+    with store.connect() as conn:
+        root = reads.get_table(conn, ref)
+        schemas = SchemaCache(conn, known_at)
+        target = field_named(schemas.at(root, instant), column)
+        if target is None:
+            raise ColumnNotFound(f"{ref} has no column {column!r} as of {instant.isoformat()}")
+        affected = list(_walk(conn, schemas, root, target, instant, depth, known_at))
+    return Impact(ref, target.dotted_path, target.id, instant, known_at, tuple(affected))
+
+
+def _walk(
+    conn: Connection,
+    schemas: SchemaCache,
+    root: StoredTable,
+    target: Field,
+    as_of: datetime,
+    depth: int,
+    known_at: datetime | None,
+) -> Iterator[Affected]:
+    queue: deque[tuple[StoredTable, Field, int]] = deque([(root, target, 1)])
+    seen: set[tuple[str, str]] = {(str(root.ref), target.dotted_path)}
+    while queue:
+        table, field, level = queue.popleft()
+        if level > depth:
+            continue
+        edges = column_edges_from(conn, {table.table_id}, known_at)
+        infos = run_reads.run_infos(conn, {e.run_id for e in edges}, known_at)
+        current = {
+            r.run_id
+            for r in jobs_current_run(
+                run_reads.runs_of_jobs(conn, {i.job for i in infos.values()}, known_at), as_of
+            ).values()
+        }
+        for edge in edges:
+            run = infos.get(edge.run_id)
+            if run is None or edge.run_id not in current or run.started_at is None:
+                continue
+            # The name as the run saw it: the schema at its start (or end, for a table first
+            # created during the run).
+            seen_schema = schemas.at(table, run.started_at) or schemas.at(
+                table, run.ended_at or as_of
+            )
+            if not same_field(seen_schema, edge.input_field, field):
+                continue
+            key = (str(edge.output_node), edge.output_field)
+            if key in seen:
+                continue
+            seen.add(key)
+            out_field = None
+            if edge.output_table is not None:
+                out_field = field_named(schemas.at(edge.output_table, as_of), edge.output_field)
+            yield Affected(
+                node=edge.output_node,
+                column=out_field.dotted_path if out_field else edge.output_field,
+                field_id=out_field.id if out_field else None,
+                job=run.job,
+                run=run,
+                depth=level,
+                kind=edge.kind,
+                subtype=edge.subtype,
+                origin=edge.origin,
+                via=(str(table.ref), field.dotted_path),
+            )
+            if edge.output_table is not None and out_field is not None:
+                queue.append((edge.output_table, out_field, level + 1))

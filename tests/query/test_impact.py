@@ -1,0 +1,110 @@
+"""Column impact by field identity: a rename upstream keeps the edges (both databases)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from temporal_lineage.errors import ColumnNotFound
+from temporal_lineage.model import TableRef
+from temporal_lineage.query.impact import impact
+from temporal_lineage.store import Store
+from temporal_lineage.times import from_millis, now
+from warehouse_fixtures.delta_log import latest_metadata, rename_column_actions, write_commit
+
+from .scenario import SECOND, Pipeline, dataset, event, new_run
+
+
+def column_facet(namespace: str, name: str, mapping: dict[str, list[str]]) -> dict[str, Any]:
+    """A columnLineage facet: output field -> input fields of one input dataset."""
+    return {
+        "columnLineage": {
+            "_producer": "https://example.com/tests",
+            "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
+            "fields": {
+                out: {
+                    "inputFields": [
+                        {
+                            "namespace": namespace,
+                            "name": name,
+                            "field": field,
+                            "transformations": [{"type": "DIRECT", "subtype": "IDENTITY"}],
+                        }
+                        for field in fields
+                    ]
+                }
+                for out, fields in mapping.items()
+            },
+        }
+    }
+
+
+def mapped_table(path: Path) -> datetime:
+    from deltalake import DeltaTable, write_deltalake
+
+    write_deltalake(
+        path,
+        pa.table({"amount": pa.array([1.0]), "user": pa.array(["a"])}),
+        configuration={"delta.columnMapping.mode": "name"},
+    )
+    return from_millis(DeltaTable(path).history(1)[0]["timestamp"])
+
+
+def rename(path: Path, old: str, new: str) -> datetime:
+    from deltalake import DeltaTable
+
+    version = DeltaTable(path).version()
+    ms = int(time.time() * 1000)
+    write_commit(
+        path,
+        version + 1,
+        rename_column_actions(latest_metadata(path, version), old, new, version, ms),
+    )
+    return from_millis(ms)
+
+
+@pytest.fixture
+def pipe(tmp_path: Path, store: Store) -> Pipeline:
+    return Pipeline(tmp_path, store)
+
+
+def test_impact_follows_field_ids_through_a_rename(pipe: Pipeline) -> None:
+    raw_at = mapped_table(pipe.path("raw"))
+    features_at = mapped_table(pipe.path("features"))
+    first, second, third = new_run(), new_run(), new_run()
+    time.sleep(0.01)
+    renamed_at = rename(pipe.path("raw"), "amount", "total")
+    time.sleep(0.01)
+    _, model_at = pipe.write("model", 1)
+    pipe.sync()
+    raw = ("d", "raw")
+    features_out = dataset("d", "features")
+    features_out["facets"].update(column_facet(*raw, {"amount": ["amount"], "user": ["user"]}))
+    model_out = dataset("d", "model")
+    model_out["facets"].update(column_facet("d", "features", {"v": ["amount"]}))
+    pipe.send(
+        event("START", first, "features", features_at - SECOND, inputs=[dataset(*raw)]),
+        event("COMPLETE", first, "features", features_at + SECOND / 1000, outputs=[features_out]),
+        event(
+            "START", second, "model", model_at - SECOND / 1000, inputs=[dataset("d", "features")]
+        ),
+        event("COMPLETE", second, "model", model_at + SECOND / 1000, outputs=[model_out]),
+    )
+    # Asked after the rename, by the new name: the edge recorded under the old name holds.
+    answer = impact(pipe.store, TableRef("d", "raw"), "total", as_of=now())
+    got = {(str(a.node), a.column, a.depth, a.job.name) for a in answer.affected}
+    assert got == {("d.features", "amount", 1, "features"), ("d.model", "v", 2, "model")}
+    assert answer.field_id is not None
+    before = impact(pipe.store, TableRef("d", "raw"), "amount", as_of=renamed_at - SECOND / 1000)
+    assert {str(a.node) for a in before.affected} == {"d.features"}  # model had not run yet
+    shallow = impact(pipe.store, TableRef("d", "raw"), "total", depth=1)
+    assert {str(a.node) for a in shallow.affected} == {"d.features"}
+    assert impact(pipe.store, TableRef("d", "raw"), "user").affected[0].column == "user"
+    with pytest.raises(ColumnNotFound):
+        impact(pipe.store, TableRef("d", "raw"), "amount", as_of=now())
+    del raw_at, third
