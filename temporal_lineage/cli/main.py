@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from temporal_lineage.cli import history_commands, lineage_commands  # noqa: F401 - registers
+from temporal_lineage.cli import (  # noqa: F401 - importing registers the commands
+    column_commands,
+    history_commands,
+    lineage_commands,
+)
 from temporal_lineage.cli.app import cli
 
 

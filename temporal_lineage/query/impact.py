@@ -66,6 +66,7 @@ class Impact:
     as_of: datetime
     known_at: datetime | None
     affected: tuple[Affected, ...]
+    column_type: str | None = None
 
 
 class SchemaCache:
@@ -161,7 +162,9 @@ def impact(
         if target is None:
             raise ColumnNotFound(f"{ref} has no column {column!r} as of {instant.isoformat()}")
         affected = list(_walk(conn, schemas, root, target, instant, depth, known_at))
-    return Impact(ref, target.dotted_path, target.id, instant, known_at, tuple(affected))
+    return Impact(
+        ref, target.dotted_path, target.id, instant, known_at, tuple(affected), target.type
+    )
 
 
 def _walk(

@@ -17,9 +17,12 @@ from temporal_lineage.model import (
     SyncReport,
     TableInfo,
 )
+from temporal_lineage.query.impact import Affected, Impact
 from temporal_lineage.query.lineage import Lineage
 from temporal_lineage.query.links import Producer
+from temporal_lineage.query.propagation import ChangePropagation
 from temporal_lineage.query.provenance import Provenance
+from temporal_lineage.query.whatif import Verdict
 from temporal_lineage.times import format_time
 
 
@@ -194,3 +197,69 @@ def provenance_json(graph: Provenance) -> dict[str, Any]:
             for e in graph.edges
         ],
     }
+
+
+def impact_json(
+    answer: Impact,
+    verdicts: Sequence[tuple[Affected, Verdict]] | None = None,
+    change: str | None = None,
+) -> dict[str, Any]:
+    """The answer of ``impact`` (with ``--change``, whether each consumer breaks)."""
+    judged = dict(((id(a), v) for a, v in verdicts)) if verdicts else {}
+    rows = []
+    for item in answer.affected:
+        row: dict[str, Any] = {
+            "table": str(item.node),
+            "column": item.column,
+            "field_id": item.field_id,
+            "job": str(item.job),
+            "run": item.run.run_id,
+            "depth": item.depth,
+            "kind": item.kind,
+            "subtype": item.subtype,
+            "origin": item.origin,
+            "via": f"{item.via[0]}.{item.via[1]}",
+        }
+        if verdicts is not None:
+            verdict = judged.get(id(item))
+            row["breaks"] = verdict.breaks if verdict else None
+            row["reason"] = verdict.reason if verdict else None
+        rows.append(row)
+    return {
+        "table": str(answer.table),
+        "column": answer.column,
+        "field_id": answer.field_id,
+        "as_of": format_time(answer.as_of),
+        "known_at": format_time(answer.known_at),
+        "change": change,
+        "affected": rows,
+    }
+
+
+def propagation_json(found: Sequence[ChangePropagation]) -> list[dict[str, Any]]:
+    """The answer of ``propagation``."""
+    return [
+        {
+            "change": {**change_json(item.change), "effective_at": format_time(item.effective_at)},
+            "downstream": [
+                {
+                    "table": str(d.affected.node),
+                    "column": d.affected.column,
+                    "job": str(d.affected.job),
+                    "depth": d.affected.depth,
+                    "status": d.status,
+                    "reason": d.reason,
+                    "runs": [
+                        {
+                            "run": r.run_id,
+                            "state": r.state.value,
+                            "started_at": format_time(r.started_at),
+                        }
+                        for r in d.runs
+                    ],
+                }
+                for d in item.downstream
+            ],
+        }
+        for item in found
+    ]

@@ -108,3 +108,79 @@ def test_impact_follows_field_ids_through_a_rename(pipe: Pipeline) -> None:
     with pytest.raises(ColumnNotFound):
         impact(pipe.store, TableRef("d", "raw"), "amount", as_of=now())
     del raw_at, third
+
+
+def test_propagation_pending_then_broken_then_adopted(pipe: Pipeline) -> None:
+    from temporal_lineage.query.propagation import propagation
+
+    mapped_table(pipe.path("raw"))
+    features_at = mapped_table(pipe.path("features"))
+    first, failed, fixed = new_run(), new_run(), new_run()
+    out = dataset("d", "features")
+    out["facets"].update(column_facet("d", "raw", {"amount": ["amount"]}))
+    pipe.sync()
+    pipe.send(
+        event(
+            "START", first, "features", features_at - SECOND / 1000, inputs=[dataset("d", "raw")]
+        ),
+        event("COMPLETE", first, "features", features_at + SECOND / 1000, outputs=[out]),
+    )
+    time.sleep(0.01)
+    renamed_at = rename(pipe.path("raw"), "amount", "total")
+    pipe.sync()
+
+    def status(at: datetime) -> list[tuple[str, str, str]]:
+        found = propagation(pipe.store, TableRef("d", "raw"), as_of=at)
+        return [
+            (p.change.kind.value, str(d.affected.node), d.status)
+            for p in found
+            for d in p.downstream
+        ]
+
+    assert status(now()) == [("renamed", "d.features", "pending")]
+    fail_at = renamed_at + SECOND / 100
+    pipe.send(
+        event("START", failed, "features", fail_at, inputs=[dataset("d", "raw")]),
+        event("FAIL", failed, "features", fail_at + SECOND / 1000),
+    )
+    fixed_out = dataset("d", "features")
+    fixed_out["facets"].update(column_facet("d", "raw", {"amount": ["total"]}))
+    fix_at = renamed_at + SECOND / 10
+    pipe.send(
+        event("START", fixed, "features", fix_at, inputs=[dataset("d", "raw")]),
+        event("COMPLETE", fixed, "features", fix_at + SECOND / 1000, outputs=[fixed_out]),
+    )
+    assert status(fail_at + SECOND / 500) == [("renamed", "d.features", "broken")]
+    assert status(fix_at + SECOND / 500) == [("renamed", "d.features", "adopted")]
+
+
+def test_what_if(pipe: Pipeline) -> None:
+    from temporal_lineage.query.whatif import ProposedChange, judge
+
+    mapped_table(pipe.path("raw"))
+    features_at = mapped_table(pipe.path("features"))
+    run = new_run()
+    out = dataset("d", "features")
+    out["facets"].update(column_facet("d", "raw", {"amount": ["amount"]}))
+    pipe.sync()
+    pipe.send(
+        event("START", run, "features", features_at - SECOND / 1000, inputs=[dataset("d", "raw")]),
+        event("COMPLETE", run, "features", features_at + SECOND / 1000, outputs=[out]),
+    )
+    answer = impact(pipe.store, TableRef("d", "raw"), "amount")
+    assert answer.column_type == "double"
+
+    def verdict(change: str, names: bool | None) -> bool | None:
+        ((_, found),) = judge(
+            answer, ProposedChange.parse(change), answer.column_type, lambda *_: names
+        )
+        return found.breaks
+
+    assert verdict("rename", True) is True  # its SQL names the column
+    assert verdict("rename", False) is False  # reads it via *
+    assert verdict("rename", None) is None  # no SQL: cannot tell
+    assert verdict("drop", None) is True
+    assert verdict("type:float", None) is True  # narrowing
+    assert verdict("type:decimal(10,2)", None) is True
+    widened = judge(answer, ProposedChange("type", "double"), "float")
+    assert widened[0][1].breaks is False
