@@ -271,6 +271,16 @@ class TableSyncResult:
     new_schema_versions: int = 0
     expired: int = 0
     changed: bool = False
+    schema_changes: tuple[TableSchemaChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSchemaChange:
+    """A schema change a sync found, and when it took effect."""
+
+    ref: TableRef
+    effective_at: datetime
+    change: SchemaChange
 
 
 @dataclass
@@ -282,6 +292,7 @@ class SyncReport:
     new_schema_versions: int = 0
     errors: list[TableError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    schema_changes: list[TableSchemaChange] = field(default_factory=list)
 
 
 class RunState(StrEnum):

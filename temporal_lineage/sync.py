@@ -104,6 +104,7 @@ def sync_source(store: Store, source: Source, report: SyncReport, progress: Sync
         if result is not None:
             report.new_snapshots += result.new_snapshots
             report.new_schema_versions += result.new_schema_versions
+            report.schema_changes.extend(result.schema_changes)
         progress.table_done(entry.ref, result, None)
     listed = {entry.ref.identifier for entry in discovery.tables}
     for identifier, table in known.items():

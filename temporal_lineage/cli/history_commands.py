@@ -14,6 +14,7 @@ from temporal_lineage.cli.progress import BarProgress
 from temporal_lineage.errors import LineageError
 from temporal_lineage.model import TableRef
 from temporal_lineage.query import history, shapes
+from temporal_lineage.query.propagation import consumers_of
 from temporal_lineage.store import open_store
 from temporal_lineage.sync import sync as run_sync
 from temporal_lineage.times import now
@@ -50,15 +51,24 @@ def sync(inv: Invocation, source_name: str | None) -> None:
                 report = run_sync(store, settings, source=source_name, progress=bar)
         else:
             report = run_sync(store, settings, source=source_name)
+        touched = consumers_of(store, report.schema_changes)
     finally:
         store.close()
     document = shapes.sync_report_json(report)
+    document["schema_changes"] = shapes.change_consumers_json(touched)
     if inv.json:
         print_json(document)
     else:
         print_mapping(document, ["tables", "new_snapshots", "new_schema_versions"])
         for item in report.skipped:
             click.echo(f"skipped {item.path}: {item.reason}")
+        for change in document["schema_changes"]:
+            if change["affected_columns"]:
+                click.echo(
+                    f"schema change with consumers: {change['table']} {change['kind']} "
+                    f"{change['old_path']}: {change['affected_columns']} downstream column(s) "
+                    f"in {change['affected_tables']} table(s) (see `propagation`)"
+                )
     for error in report.errors:
         click.echo(f"error: {one_line(LineageError(error.error))}", err=True)
     if report.errors:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporal_lineage.errors import ColumnNotFound
-from temporal_lineage.model import ChangeKind, RunInfo, RunState, SchemaChange, TableRef
+from temporal_lineage.model import (
+    ChangeKind,
+    RunInfo,
+    RunState,
+    SchemaChange,
+    TableRef,
+    TableSchemaChange,
+)
 from temporal_lineage.query import history
 from temporal_lineage.query.impact import Affected, impact
 from temporal_lineage.query.whatif import sql_names
@@ -114,3 +122,30 @@ def _statuses(
             runs = (*failed, latest)
             out.append(Downstream(item, ADOPTED, runs, "a successful run since the change"))
     return out
+
+
+@dataclass(frozen=True)
+class ChangeConsumers:
+    """How many downstream columns and tables a new schema change touches."""
+
+    change: TableSchemaChange
+    columns: int
+    tables: int
+
+
+def consumers_of(store: Store, changes: Sequence[TableSchemaChange]) -> list[ChangeConsumers]:
+    """For each renamed, dropped or retyped field: its downstream just before the change."""
+    found: list[ChangeConsumers] = []
+    for item in changes:
+        change = item.change
+        if change.kind is ChangeKind.ADDED or change.old_path is None:
+            continue
+        try:
+            answer = impact(
+                store, item.ref, ".".join(change.old_path), as_of=item.effective_at - _BEFORE
+            )
+        except ColumnNotFound:
+            continue
+        tables = {str(a.node) for a in answer.affected}
+        found.append(ChangeConsumers(item, len(answer.affected), len(tables)))
+    return found

@@ -20,7 +20,7 @@ from temporal_lineage.model import (
 from temporal_lineage.query.impact import Affected, Impact
 from temporal_lineage.query.lineage import Lineage
 from temporal_lineage.query.links import Producer
-from temporal_lineage.query.propagation import ChangePropagation
+from temporal_lineage.query.propagation import ChangeConsumers, ChangePropagation
 from temporal_lineage.query.provenance import Provenance
 from temporal_lineage.query.whatif import Verdict
 from temporal_lineage.times import format_time
@@ -260,6 +260,20 @@ def propagation_json(found: Sequence[ChangePropagation]) -> list[dict[str, Any]]
                 }
                 for d in item.downstream
             ],
+        }
+        for item in found
+    ]
+
+
+def change_consumers_json(found: Sequence[ChangeConsumers]) -> list[dict[str, Any]]:
+    """The schema changes a sync found, with how much downstream they touch."""
+    return [
+        {
+            "table": str(item.change.ref),
+            "effective_at": format_time(item.change.effective_at),
+            **change_json(item.change.change),
+            "affected_columns": item.columns,
+            "affected_tables": item.tables,
         }
         for item in found
     ]

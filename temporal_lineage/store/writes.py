@@ -31,6 +31,7 @@ from temporal_lineage.model import (
     SchemaTransition,
     Snapshot,
     SyncReport,
+    TableSchemaChange,
     TableState,
     TableSyncResult,
 )
@@ -133,6 +134,7 @@ class _TableWriter:
         self.now = now
         self.numbered = numbered  # the format numbers its schemas (Iceberg)
         self._times: dict[datetime, Any] = {}
+        self.new_changes: list[TableSchemaChange] = []
 
     def apply(self) -> TableSyncResult:
         table_id, was_dropped = self._table()
@@ -152,7 +154,14 @@ class _TableWriter:
                 dropped_at=None,
             )
         )
-        return TableSyncResult(self.state.ref, len(inserted), new_versions, expired, changed=True)
+        return TableSyncResult(
+            self.state.ref,
+            len(inserted),
+            new_versions,
+            expired,
+            changed=True,
+            schema_changes=tuple(self.new_changes),
+        )
 
     def _table(self) -> tuple[int, bool]:
         row = self.conn.execute(
@@ -298,6 +307,9 @@ class _TableWriter:
             previous = self._load_schema(current_pk) if current_pk is not None else None
             changes = diff_schemas(previous, transition.schema) if previous is not None else ()
             self._insert_schema_head(table_id, incarnation_id, pk, transition, changes)
+            self.new_changes.extend(
+                TableSchemaChange(self.state.ref, transition.effective_at, c) for c in changes
+            )
             current_pk, latest_at = pk, transition.effective_at
         if was_dropped and current_pk is None and self.state.transitions:
             # The same incarnation is listed again after it was seen gone: its schema is

@@ -184,3 +184,49 @@ def test_what_if(pipe: Pipeline) -> None:
     assert verdict("type:decimal(10,2)", None) is True
     widened = judge(answer, ProposedChange("type", "double"), "float")
     assert widened[0][1].breaks is False
+
+
+def test_sync_flags_schema_changes_that_have_consumers(pipe: Pipeline) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from temporal_lineage.cli.main import cli
+
+    mapped_table(pipe.path("raw"))
+    features_at = mapped_table(pipe.path("features"))
+    run = new_run()
+    out = dataset("d", "features")
+    out["facets"].update(column_facet("d", "raw", {"amount": ["amount"], "user": ["amount"]}))
+    pipe.sync()
+    pipe.send(
+        event("START", run, "features", features_at - SECOND / 1000, inputs=[dataset("d", "raw")]),
+        event("COMPLETE", run, "features", features_at + SECOND / 1000, outputs=[out]),
+    )
+    time.sleep(0.01)
+    rename(pipe.path("raw"), "amount", "total")
+    url = pipe.store.engine.url.render_as_string(hide_password=False)
+    args = ["sync", "--config", str(pipe.root / "lineage.yaml"), "--store", url]
+    answer = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    (flag,) = answer["schema_changes"]
+    assert (flag["table"], flag["kind"], flag["old_path"], flag["path"]) == (
+        "d.raw",
+        "renamed",
+        "amount",
+        "total",
+    )
+    assert (flag["affected_columns"], flag["affected_tables"]) == (2, 1)
+    impact_answer = json.loads(
+        CliRunner()
+        .invoke(
+            cli,
+            ["impact", "d.raw", "total", "--change", "drop", "--store", url, "--format", "json"],
+        )
+        .stdout
+    )
+    assert {a["column"] for a in impact_answer["affected"]} == {"amount", "user"}
+    assert all(a["breaks"] is True for a in impact_answer["affected"])
+    history = json.loads(
+        CliRunner().invoke(cli, ["propagation", "d.raw", "--store", url, "--format", "json"]).stdout
+    )
+    assert [d["status"] for d in history[0]["downstream"]] == ["pending", "pending"]
