@@ -14,6 +14,8 @@ from temporal_lineage import jsontext
 from temporal_lineage.model import RunState
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.matching import DatasetMatcher
+from temporal_lineage.store.reads import schema_as_of
+from temporal_lineage.store.run_reads import stored_tables
 
 FACET = "facet"
 DECLARED = "declared"
@@ -103,6 +105,8 @@ class EventWriter:
             for observed in event.outputs
             for row in self._column_rows(event.run_id, event_pk, origin, observed)
         ]
+        if event.sql and event.outputs and event.event_type == "COMPLETE":
+            edges.extend(self._sql_rows(event, event_pk))
         if edges:
             self.conn.execute(insert(t.column_edges), edges)
         for key, value in event.engine_ids.items():
@@ -206,6 +210,68 @@ class EventWriter:
                             "recorded_at": self.now,
                         }
                     )
+        return rows
+
+    def _sql_rows(self, event: ParsedEvent, event_pk: int) -> list[dict[str, Any]]:
+        """Column edges parsed from the job's SQL against its inputs' schemas at the event."""
+        from temporal_lineage.errors import LineageError
+        from temporal_lineage.sql_lineage import column_lineage
+
+        assert event.sql is not None and event.run_id is not None
+        inputs: dict[str, DatasetObservation] = {}
+        # The SQL may name an input as the dataset, the table or the full reference: try each
+        # naming in turn (sqlglot wants one consistent depth per schema mapping).
+        namings: list[dict[str, list[str]]] = [{}, {}, {}]
+        for observed in event.inputs:
+            found = self.matcher.match(observed.namespace, observed.name)
+            names = [observed.name, observed.name, f"{observed.namespace}.{observed.name}"]
+            columns: list[str] = []
+            if found is not None:
+                table = stored_tables(self.conn, [found.table_id])[found.table_id]
+                names = [observed.name, table.ref.identifier, str(table.ref)]
+                answer = schema_as_of(self.conn, table, event.event_time)
+                if answer is not None:
+                    columns = [f.name for f in answer.schema.fields if len(f.path) == 1]
+            for naming, name in zip(namings, names, strict=True):
+                inputs[name.lower()] = observed
+                if columns:
+                    naming[name] = columns
+        output = event.outputs[0]
+        parsed = None
+        for naming in namings:
+            try:
+                parsed = column_lineage(event.sql, dialect=event.sql_dialect, schemas=naming)
+                break
+            except LineageError:
+                continue  # another naming, or SQL naming a column the inputs lack
+        if parsed is None:
+            return []
+        target = self.matcher.match(output.namespace, output.name)
+        rows = []
+        for edge in parsed:
+            source = inputs.get(edge.source_table.lower())
+            if source is None:
+                continue
+            found = self.matcher.match(source.namespace, source.name)
+            rows.append(
+                {
+                    "run_id": event.run_id,
+                    "event_pk": event_pk,
+                    "origin": SQL,
+                    "output_namespace": output.namespace,
+                    "output_name": output.name,
+                    "output_field": edge.output,
+                    "output_table_id": target.table_id if target else None,
+                    "input_namespace": source.namespace,
+                    "input_name": source.name,
+                    "input_field": edge.source_column,
+                    "input_table_id": found.table_id if found else None,
+                    "kind": edge.kind,
+                    "subtype": edge.subtype,
+                    "matched_at": self.now if (target or found) else None,
+                    "recorded_at": self.now,
+                }
+            )
         return rows
 
     def _dataset_row(

@@ -230,3 +230,25 @@ def test_sync_flags_schema_changes_that_have_consumers(pipe: Pipeline) -> None:
         CliRunner().invoke(cli, ["propagation", "d.raw", "--store", url, "--format", "json"]).stdout
     )
     assert [d["status"] for d in history[0]["downstream"]] == ["pending", "pending"]
+
+
+def test_column_lineage_from_the_jobs_sql(pipe: Pipeline) -> None:
+    """No facet: the SQL facet is parsed against the inputs' schemas as of the run."""
+    _, raw_at = pipe.write("raw", 1)
+    time.sleep(0.01)
+    _, out_at = pipe.write("features", 1)
+    pipe.sync()
+    run = new_run()
+    complete = event(
+        "COMPLETE", run, "features", out_at + SECOND / 1000, outputs=[dataset("d", "features")]
+    )
+    complete["inputs"] = [dataset("d", "raw")]
+    complete["job"]["facets"]["sql"] = {
+        "_producer": "https://example.com/tests",
+        "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json",
+        "query": "SELECT v AS v, v * 2 AS doubled FROM raw WHERE v > 0",
+    }
+    pipe.send(event("START", run, "features", raw_at + SECOND / 1000), complete)
+    answer = impact(pipe.store, TableRef("d", "raw"), "v")
+    got = {(a.column, a.kind, a.origin) for a in answer.affected}
+    assert ("v", "DIRECT", "sql") in got and ("doubled", "DIRECT", "sql") in got
