@@ -61,3 +61,20 @@ class InvalidManifest(LineageError):
 
 class ColumnNotFound(LineageError):
     """The table had no column with that name at that time."""
+
+
+class SqlLineageError(LineageError):
+    """A job's SQL cannot be parsed, or cannot be traced against its input schemas.
+
+    The message is one line. When the SQL names a column its inputs do not have as of the
+    run (e.g. a column renamed since), ``column`` names it and ``table`` the table it was
+    looked up in (None when no single table could hold it); both are None for every other
+    cause (unparseable SQL, unsupported statement, ``*`` over a table without a schema).
+    """
+
+    def __init__(
+        self, message: str, *, table: str | None = None, column: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.table = table
+        self.column = column

@@ -1,0 +1,1 @@
+SELECT * FROM raw.customers WHERE country = 'DE'
