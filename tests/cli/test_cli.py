@@ -57,7 +57,7 @@ def test_sync_answer_shape(warehouse: Timeline, tmp_path: Path) -> None:
         "json",
     )
     assert set(answer) == {"tables", "new_snapshots", "new_schema_versions", "errors", "skipped"}
-    assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 28
+    assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 29
 
 
 def test_tables_answer_shape(config: str) -> None:

@@ -6,7 +6,6 @@ import decimal
 import json
 import random
 import struct
-import time
 from datetime import UTC, date, datetime, timedelta
 from hashlib import blake2b
 from typing import Any
@@ -220,10 +219,3 @@ def test_it_is_stable_across_runs_and_versions() -> None:
     )
     assert FINGERPRINT_ALGORITHM == "rowsum-blake2b128-v1"
     assert fingerprint(table) == "rowsum-blake2b128-v1:ece3a1eb53420af114dc8f5dc6f35c79"
-
-
-def test_100k_rows_take_well_under_seconds() -> None:
-    table = _sample(100_000)
-    started = time.perf_counter()
-    fingerprint(table)
-    assert time.perf_counter() - started < 3.0

@@ -100,7 +100,7 @@ def test_layout_and_lineage_config(timeline: Timeline) -> None:
 def test_timeline_json_round_trips(timeline: Timeline) -> None:
     assert load_timeline(timeline.root) == timeline
     data = json.loads((timeline.root / "timeline.json").read_text())
-    assert set(data) == {"built_at", "events_file", "tables", "events", "runs"}
+    assert set(data) == {"built_at", "events_file", "tables", "events", "runs", "propagation"}
     assert data["events_file"] == "openlineage/events.ndjson"
     assert set(data["tables"]) == set(TABLE_NAMES)
     for name, table in data["tables"].items():
@@ -312,12 +312,17 @@ def test_features_expired_snapshot(timeline: Timeline, catalog: Catalog) -> None
     (expire,) = timeline.events_for(USER_FEATURES, "expire_snapshots")
     (expired_id,) = expire.details["expired"]
     rec = table.snapshot(expired_id)
-    assert rec.expired and rec.run_id is not None and rec.operation == "append"
+    assert rec.expired and rec.run_id is not None and rec.operation == "delete"
     assert [s.snapshot for s in table.snapshots if s.expired] == [expired_id]
+    # the empty delete snapshot of day 2's overwrite, which no run read
+    (day2,) = [e for e in timeline.events_for(USER_FEATURES, "overwrite") if e.day == 2]
+    assert day2.details["snapshots"][0] == expired_id
+    assert all(i.snapshot != expired_id for r in timeline.runs for i in r.inputs)
     md = _iceberg(catalog, USER_FEATURES).metadata
     assert md.snapshot_by_id(expired_id) is None
     assert expired_id not in {e.snapshot_id for e in md.snapshot_log}
-    assert table.heads[0].snapshot == expired_id
+    assert expired_id in {h.snapshot for h in table.heads}
+    assert rec.parent == table.heads[0].snapshot
     assert any(s.parent == expired_id for s in table.snapshots)
 
 
@@ -412,7 +417,7 @@ def test_training_set_schema_changes(timeline: Timeline) -> None:
     dt = DeltaTable(str(_delta_path(timeline, TRAINING_SET)))
     assert "delta.columnMapping.mode" not in dt.metadata().configuration
     writes = [s for s in table.snapshots if s.operation == "WRITE"]
-    assert len(writes) == 5 and all(s.run_id for s in writes)
+    assert len(writes) == 6 and all(s.run_id for s in writes)  # created on day 1, then daily
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ RUN_KEYS = {
     "error",
     "inputs",
     "outputs",
+    "column_lineage",
 }
 TERMINAL = {"COMPLETE", "FAIL"}
 
@@ -278,7 +279,7 @@ def test_inferred_inputs_are_the_head_at_run_start(warehouse: Timeline) -> None:
             heads = [h for h in warehouse.table(item.table).heads if parse_iso_ms(h.start) <= start]
             assert heads and heads[-1].snapshot == item.snapshot
             count += 1
-    assert count == 4  # build-training-set v1 read deltas.users on days 2, 3 (twice), 4
+    assert count == 5  # build-training-set v1.x read deltas.users on days 1, 2 (twice), 3, 4
 
 
 def test_snapshots_outside_runs_are_the_schema_commits(warehouse: Timeline) -> None:
@@ -351,22 +352,35 @@ def test_the_failed_training_run(
 ) -> None:
     (failed,) = [r for r in warehouse.runs if r.state == "FAIL"]
     assert failed.job == BUILD_TRAINING_SET.name and failed.outputs == ()
-    assert failed.error == "SimulatedFailure: executor lost while joining the country source"
+    (rename,) = warehouse.events_for(USER_FEATURES, "rename_column")
+    assert failed.day == rename.day == 2 and failed.started_at and failed.started_at > rename.at
+    assert failed.error is not None
+    assert failed.error.startswith("UnresolvedColumn: column f.amount_sum cannot be resolved")
     fail = _terminal(by_run, failed.run_id)
     assert fail["eventType"] == "FAIL"
     assert fail["run"]["facets"]["errorMessage"]["message"] == failed.error
     assert all("version" not in d["facets"] for d in fail["outputs"])
+    assert all("columnLineage" not in d["facets"] for d in fail["outputs"])
+    assert failed.column_lineage == ()
     assert not any(
         s.produced_by == failed.run_id or s.run_id == failed.run_id
         for t in warehouse.tables.values()
         for s in t.snapshots
     )
+    # its code still names the old column; the rerun's fixed code (a new SHA) the new one
     (retry,) = [
         r
         for r in _runs_of(warehouse, BUILD_TRAINING_SET.name)
         if r.day == failed.day and r.started_at and r.started_at > (failed.ended_at or "")
     ]
-    assert retry.code_version == failed.code_version
+    runs = _runs_of(warehouse, BUILD_TRAINING_SET.name, state=None)
+    previous = runs[runs.index(failed) - 1]
+    assert previous.day == 1 and failed.code_version == previous.code_version
+    assert retry.code_version != failed.code_version
+    assert re.search(r"\bamount_sum\b", failed.sql or "")
+    assert not re.search(r"\bamount_sum\b", retry.sql or "")
+    assert "f.total_amount" in (retry.sql or "")
+    assert (failed.parameters["attempt"], retry.parameters["attempt"]) == ("1", "2")
     assert [i.table for i in retry.inputs] == [i.table for i in failed.inputs]
     assert [o.table for o in retry.outputs] == [TRAINING_SET]
 
@@ -376,10 +390,10 @@ def test_code_change_removes_the_users_input(
 ) -> None:
     runs = _runs_of(warehouse, BUILD_TRAINING_SET.name, state=None)
     versions = list(dict.fromkeys(r.code_version for r in runs))
-    assert len(versions) == 2
-    old = [r for r in runs if r.code_version == versions[0]]
-    new = [r for r in runs if r.code_version == versions[1]]
-    assert {r.day for r in old} == {2, 3, 4} and {r.day for r in new} == {5, 6}
+    assert len(versions) == 4  # v1, the v1.1 fix of day 2, v1.2 (day 4), v2 (day 5)
+    old = [r for r in runs if r.code_version in versions[:3]]
+    new = [r for r in runs if r.code_version == versions[3]]
+    assert {r.day for r in old} == {1, 2, 3, 4} and {r.day for r in new} == {5, 6}
     assert all({i.table for i in r.inputs} == {USER_FEATURES, USERS} for r in old)
     assert all({i.table for i in r.inputs} == {USER_FEATURES, EVENTS} for r in new)
     # the edge deltas.users -> training_set ends at the first run of the new code
