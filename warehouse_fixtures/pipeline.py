@@ -19,15 +19,23 @@ from datetime import UTC, datetime
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from temporal_lineage.instrument import DatasetRef, EventEmitter, JobRun, event_time
+from temporal_lineage.instrument import (
+    ColumnMapping,
+    DatasetRef,
+    EventEmitter,
+    JobRun,
+    event_time,
+)
 from warehouse_fixtures.delta_tables import DeltaLakeTable, query_table
 from warehouse_fixtures.iceberg_tables import IcebergTable
 from warehouse_fixtures.jobs import DAILY_PIPELINE, JOB_NAMESPACE, SOURCE_URL, JobSpec
 from warehouse_fixtures.run_records import (
     COMMIT_PROPERTY,
+    COMPLETE,
     DATASET_VERSION,
     FAIL,
     INFERRED,
+    ColumnEdge,
     RunDataset,
     RunRecord,
 )
@@ -92,17 +100,51 @@ class StoryRun:
         self.job_run.read(dataset)
         self.reads.append(_Read(None, None, dataset, False))
 
-    def wrote_iceberg(self, table: IcebergTable, dataset: DatasetRef, snapshots: list[int]) -> None:
+    def wrote_iceberg(
+        self,
+        table: IcebergTable,
+        dataset: DatasetRef,
+        snapshots: list[int],
+        columns: ColumnMapping | None = None,
+    ) -> None:
         """Report an Iceberg write (the table's new head) and remember every snapshot it made."""
-        head = self.job_run.wrote_iceberg(table.table, dataset=dataset)
+        head = self.job_run.wrote_iceberg(table.table, dataset=dataset, columns=columns)
         if not snapshots or head != snapshots[-1]:
             raise RuntimeError(f"{table.name}: head {head} is not the last new snapshot")
         self.writes.append(_Write(table.name, snapshots, dataset))
 
-    def wrote_delta(self, table: DeltaLakeTable, dataset: DatasetRef, version: int) -> None:
+    def wrote_delta(
+        self,
+        table: DeltaLakeTable,
+        dataset: DatasetRef,
+        version: int,
+        columns: ColumnMapping | None = None,
+    ) -> None:
         """Report a Delta write and the version it made."""
-        self.job_run.wrote_delta(dataset=dataset, version=version)
+        self.job_run.wrote_delta(dataset=dataset, version=version, columns=columns)
         self.writes.append(_Write(table.name, [version], dataset))
+
+    def column_edges(self) -> tuple[ColumnEdge, ...]:
+        """The column lineage the run declared, with the tables behind its datasets."""
+        tables = {read.dataset.key: read.table for read in self.reads}
+        tables.update({write.dataset.key: write.table for write in self.writes})
+        return tuple(
+            ColumnEdge(
+                table=tables.get(output.dataset.key),
+                column=column.field,
+                input_table=tables.get((source.namespace, source.name)),
+                input_column=source.field,
+                type=source.type,
+                subtype=source.subtype,
+                namespace=output.dataset.namespace,
+                name=output.dataset.name,
+                input_namespace=source.namespace,
+                input_name=source.name,
+            )
+            for output in self.job_run.outputs
+            for column in output.columns
+            for source in column.inputs
+        )
 
 
 def _dataset_fields(dataset: DatasetRef) -> dict[str, str]:
@@ -152,11 +194,15 @@ class Pipeline:
         outputs: Sequence[DatasetRef] = (),
         parameters: Mapping[str, str] | None = None,
         sql: str | None = None,
+        attempt: int = 1,
     ) -> Iterator[StoryRun]:
-        """Run one job of the day: START now, COMPLETE after the block, FAIL if it raises."""
+        """Run one job of the day: START now, COMPLETE after the block, FAIL if it raises.
+
+        ATTEMPT > 1 is a rerun, with the code revision deployed for it.
+        """
         if self._dag is None:
             raise RuntimeError("job runs happen inside a day")
-        revision = spec.revision(day)
+        revision = spec.revision(day, attempt)
         job_run = JobRun(
             self._client,
             namespace=JOB_NAMESPACE,
@@ -257,6 +303,7 @@ class Pipeline:
             parameters=dict(job_run.parameters),
             sql=job_run.sql,
             error=job_run.error,
+            column_lineage=story_run.column_edges() if state == COMPLETE else (),
         )
         self._rec.add_run(record)
         self._runs.append(record)

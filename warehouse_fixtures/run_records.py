@@ -61,12 +61,65 @@ RunOutput = RunDataset
 
 
 @dataclass(frozen=True)
+class ColumnEdge:
+    """One column-lineage edge a run declared: input column -> output column.
+
+    Column names are as the run named them (as they were called when it ran); ``table`` and
+    ``input_table`` are the warehouse tables behind the datasets (None outside the
+    warehouse, such as the Kafka topic); ``namespace``/``name`` and ``input_namespace``/
+    ``input_name`` the datasets as named in the run's events.
+    """
+
+    table: str | None
+    column: str
+    input_table: str | None
+    input_column: str
+    type: str
+    subtype: str | None
+    namespace: str
+    name: str
+    input_namespace: str
+    input_name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "table": self.table,
+            "column": self.column,
+            "input_table": self.input_table,
+            "input_column": self.input_column,
+            "type": self.type,
+            "subtype": self.subtype,
+            "dataset": {"namespace": self.namespace, "name": self.name},
+            "input_dataset": {"namespace": self.input_namespace, "name": self.input_name},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ColumnEdge:
+        """Read the JSON form."""
+        return cls(
+            table=d["table"],
+            column=d["column"],
+            input_table=d["input_table"],
+            input_column=d["input_column"],
+            type=d["type"],
+            subtype=d["subtype"],
+            namespace=d["dataset"]["namespace"],
+            name=d["dataset"]["name"],
+            input_namespace=d["input_dataset"]["namespace"],
+            input_name=d["input_dataset"]["name"],
+        )
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """A job run: identity, state, window, code, parent, and its inputs and outputs.
 
     ``started_at`` / ``ended_at`` are the ``eventTime`` of its START and of its COMPLETE or
     FAIL event. ``outputs`` has one entry per snapshot the run produced (an Iceberg
     overwrite produces a delete and an append snapshot); a failed run produced none.
+    ``column_lineage`` is the column lineage the run declared (sent in its COMPLETE event;
+    empty for a failed run).
     """
 
     run_id: str
@@ -83,6 +136,7 @@ class RunRecord:
     parameters: Mapping[str, str] = field(default_factory=dict)
     sql: str | None = None
     error: str | None = None
+    column_lineage: tuple[ColumnEdge, ...] = ()
 
     @property
     def output_tables(self) -> tuple[str, ...]:
@@ -106,6 +160,7 @@ class RunRecord:
             "error": self.error,
             "inputs": [i.to_dict() for i in self.inputs],
             "outputs": [o.to_dict() for o in self.outputs],
+            "column_lineage": [e.to_dict() for e in self.column_lineage],
         }
 
     @classmethod
@@ -131,4 +186,5 @@ class RunRecord:
             parameters=dict(d.get("parameters") or {}),
             sql=d.get("sql"),
             error=d.get("error"),
+            column_lineage=tuple(ColumnEdge.from_dict(e) for e in d.get("column_lineage") or []),
         )

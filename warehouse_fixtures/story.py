@@ -3,7 +3,19 @@
 Each day is one run of the ``daily-pipeline`` job, the parent of that day's job runs.
 Every data write belongs to a job run (see ``warehouse_fixtures.jobs``); table creation,
 schema and partition-spec changes, the rollback and snapshot expiry are deploy or
-maintenance steps made outside any run, between the runs of the day.
+maintenance steps made outside any run, between the runs of the day. Every run that
+writes a table declares its column lineage.
+
+Two schema changes of lake.features.user_features propagate to build-training-set:
+
+* day 2: ``amount_sum`` is renamed ``total_amount``. build-training-set (v1, which ran on
+  day 1 reading ``amount_sum`` into ``total_amount`` and ``label``) fails on its next run:
+  its SQL still names ``amount_sum``. The fix (v1.1, a new SHA) is rerun the same day and
+  completes, reading ``total_amount``: pending -> broken -> adopted.
+* day 4: ``legacy_score`` (read into ``label`` by v1 and v1.1) is dropped; that day's run
+  deploys v1.2, whose label no longer reads it: pending -> adopted.
+
+``timeline.json`` records both in ``propagation`` (see ``warehouse_fixtures.propagation``).
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 from pyiceberg.partitioning import PartitionField, PartitionSpec
@@ -37,16 +50,21 @@ from warehouse_fixtures.jobs import (
     CRM_CUSTOMERS,
     INGEST_EVENTS,
     KAFKA_CLICKSTREAM,
+    LABEL_AMOUNT,
+    LABEL_LEGACY_SCORE,
     SYNC_USERS,
-    TRAINING_READS_USERS_UNTIL,
     USERS_IN_METASTORE,
+    features_lineage,
     features_sql,
     iceberg_dataset,
+    ingest_lineage,
     location_dataset,
-    training_sql,
+    sync_users_lineage,
+    training_code,
 )
 from warehouse_fixtures.pacing import CommitPacer
 from warehouse_fixtures.pipeline import Pipeline
+from warehouse_fixtures.propagation import CHANGE_ACTIONS, derive_propagation
 from warehouse_fixtures.synthetic_data import (
     User,
     assign_tiers,
@@ -95,12 +113,26 @@ FEATURES_SCHEMA = Schema(
     ),
 )
 USERS_CONFIGURATION = {MAPPING_MODE: "name", "delta.checkpointInterval": "100"}
-FAILING_TRAINING_DAY = 3
-"""The day whose first build-training-set attempt fails (and a retry succeeds)."""
+PROPAGATED_TABLES = (USER_FEATURES,)
+"""The tables whose renames and drops are followed in timeline.json's ``propagation``."""
 
 
-class SimulatedFailure(RuntimeError):
-    """The failure injected into one build-training-set attempt."""
+class UnresolvedColumn(RuntimeError):
+    """A query names a column its input does not have (as a SQL analyser reports it)."""
+
+
+def resolve_columns(named: Sequence[str], data: pa.Table, alias: str, table: str) -> None:
+    """Check that every column a query names exists in what it reads.
+
+    Raises:
+        UnresolvedColumn: the first named column the data lacks.
+    """
+    for name in named:
+        if name not in data.column_names:
+            raise UnresolvedColumn(
+                f"column {alias}.{name} cannot be resolved: {table} has "
+                f"{', '.join(data.column_names)}"
+            )
 
 
 def _known(snapshot_id: int | None) -> int:
@@ -135,7 +167,7 @@ class Story:
         self.next_user_id = 1
         self.next_event_id = 1
         self.good_features_snapshot: int | None = None
-        self.first_features_snapshot: int | None = None
+        self.unread_features_snapshot: int | None = None
 
     def run(self) -> None:
         """Play every day in order, each inside its daily parent run."""
@@ -152,27 +184,35 @@ class Story:
             with self.pipeline.day(number):
                 play()
         self.pipeline.finish()
+        changes = [
+            e
+            for e in self.rec.events
+            if e.table in PROPAGATED_TABLES and e.action in CHANGE_ACTIONS
+        ]
+        self.rec.propagation = list(derive_propagation(self.rec.freeze(), changes))
 
     # --- days -------------------------------------------------------------------------------
 
     def day1(self) -> None:
-        """Create all source tables; first ingest and first features."""
+        """Create all tables; first ingest, first features, first training set."""
         self._sync_users("create", self._signup(24, 1))
         self.events.create(EVENTS_SCHEMA, EVENTS_SPEC)
         self._ingest_events()
         self.features.create(FEATURES_SCHEMA)
-        self.first_features_snapshot = self._features("append")[-1]
+        self._features("append")
+        self._training(create=True)
 
     def day2(self) -> None:
-        """CRM upsert, rename a feature column, full feature overwrite, first training set."""
+        """CRM upsert, rename a feature column, full feature overwrite; the training set's
+        first run fails on the old name, the fixed code's rerun succeeds."""
         moved = relocate([self.known_users[i] for i in (2, 5, 11, 17)], day=2)
         changed = moved + self._signup(4, 2)
         self._remember(moved)
         self._sync_users("merge", changed)
         self._ingest_events()
         self.features.rename_column("amount_sum", "total_amount")
-        self._features("overwrite")
-        self._training(create=True)
+        self.unread_features_snapshot = self._features("overwrite")[0]  # the empty delete
+        self._training()
 
     def day3(self) -> None:
         """New signups, partition-spec evolution, added decimal feature column."""
@@ -184,7 +224,8 @@ class Story:
         self._training()
 
     def day4(self) -> None:
-        """Rename a Delta column, promote and drop feature columns, a bad incremental append."""
+        """Rename a Delta column, promote and drop feature columns, a bad incremental append;
+        the training set's new code reads avg_amount and no longer legacy_score."""
         self.users.rename_column("name", "full_name")
         moved = relocate([self.known_users[i] for i in (1, 8, 26)], day=4)
         changed = moved + self._signup(2, 4)
@@ -194,7 +235,7 @@ class Story:
         self.features.promote_column("event_count", LongType())
         self.features.drop_column("legacy_score")
         self._features("append", only_day=4)
-        self._training(schema_merge=True, extra=("avg_amount",))
+        self._training(schema_merge=True)
 
     def day5(self) -> None:
         """Roll the features back, add a Delta column by hand and one through delta-rs."""
@@ -206,17 +247,18 @@ class Story:
         self._remember(tiered)
         self._sync_users("merge", tiered, name_column="full_name", with_tier=True)
         self.training.add_columns({"weight": "double"})
-        self._training(extra=("avg_amount", "weight"))
+        self._training()
 
     def day6(self) -> None:
-        """Expire the oldest feature snapshot, recompute features, more signups."""
+        """Expire a feature snapshot no run read (the empty delete snapshot of day 2's
+        overwrite), recompute features, more signups."""
         self._ingest_events()
-        self.features.expire([_known(self.first_features_snapshot)])
+        self.features.expire([_known(self.unread_features_snapshot)])
         self._features("overwrite")
         signups = assign_tiers(self._signup(4, 6))
         self._remember(signups)
         self._sync_users("append", signups, name_column="full_name", with_tier=True)
-        self._training(extra=("avg_amount", "weight"))
+        self._training()
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -258,7 +300,8 @@ class Story:
                 version = self.users.merge(data, "user_id", run.job_run)
             else:
                 version = self.users.append(data, run.job_run)
-            run.wrote_delta(self.users, self.users_ds, version)
+            columns = sync_users_lineage(CRM_CUSTOMERS, name_column, with_tier)
+            run.wrote_delta(self.users, self.users_ds, version, columns)
 
     def _ingest_events(self) -> None:
         """ingest-events: Kafka clickstream -> lake.raw.events (one append per day)."""
@@ -274,7 +317,9 @@ class Story:
             batch = events_batch(self.rec.day, users, self.next_event_id, EVENTS_PER_DAY)
             self.next_event_id += EVENTS_PER_DAY
             snapshots = self.events.append(batch, run.job_run)
-            run.wrote_iceberg(self.events, self.events_ds, snapshots)
+            run.wrote_iceberg(
+                self.events, self.events_ds, snapshots, ingest_lineage(KAFKA_CLICKSTREAM)
+            )
 
     def _features(self, mode: str, only_day: int | None = None) -> list[int]:
         """build-user-features: raw.events -> features.user_features."""
@@ -299,48 +344,55 @@ class Story:
                 snapshots = self.features.append(data, run.job_run)
             else:
                 snapshots = self.features.overwrite(data, run.job_run)
-            run.wrote_iceberg(self.features, self.features_ds, snapshots)
+            columns = features_lineage(target, self.events_ds)
+            run.wrote_iceberg(self.features, self.features_ds, snapshots, columns)
         return snapshots
 
-    def _training(
-        self,
-        create: bool = False,
-        schema_merge: bool = False,
-        extra: Sequence[str] = (),
-    ) -> None:
-        """build-training-set, retried once on the day its first attempt fails."""
-        attempts = 2 if self.rec.day == FAILING_TRAINING_DAY else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                self._training_attempt(attempt, attempt < attempts, create, schema_merge, extra)
-            except SimulatedFailure:
-                if attempt == attempts:
-                    raise
-
-    def _training_attempt(
-        self, attempt: int, fail: bool, create: bool, schema_merge: bool, extra: Sequence[str]
-    ) -> None:
-        """One run: features + users (v1) or features + events (v2) -> training set."""
+    def _training(self, create: bool = False, schema_merge: bool = False) -> None:
+        """build-training-set; a run that fails on a column its SQL names but its input no
+        longer has is rerun once fixed code is deployed for the next attempt."""
         day = self.rec.day
-        reads_users = day <= TRAINING_READS_USERS_UNTIL
-        country_source = USERS_IN_METASTORE if reads_users else self.events_ds
+        attempt = 1
+        while True:
+            try:
+                self._training_attempt(attempt, create, schema_merge)
+                return
+            except UnresolvedColumn:
+                fixed = BUILD_TRAINING_SET.revision(day, attempt + 1)
+                if fixed == BUILD_TRAINING_SET.revision(day, attempt):
+                    raise
+                attempt += 1
+
+    def _training_attempt(self, attempt: int, create: bool, schema_merge: bool) -> None:
+        """One run: features + users (v1.x) or features + events (v2) -> training set."""
+        day = self.rec.day
+        code = training_code(day, attempt)
+        country_source = USERS_IN_METASTORE if code.reads_users else self.events_ds
         with self.pipeline.run(
             BUILD_TRAINING_SET,
             day,
             inputs=[self.features_ds, country_source],
             outputs=[self.training_ds],
             parameters={"mode": "create" if create else "overwrite", "attempt": str(attempt)},
-            sql=training_sql(reads_users, extra),
+            sql=code.sql(),
+            attempt=attempt,
         ) as run:
             features = run.read_iceberg(self.features, self.features_ds)
-            if reads_users:
+            if code.reads_users:
                 # Read at the latest version without reporting it: an inferred input.
                 countries = run.read_delta(self.users, USERS_IN_METASTORE, report_version=False)
             else:
                 countries = latest_countries(run.read_iceberg(self.events, self.events_ds))
-            if fail:
-                raise SimulatedFailure("executor lost while joining the country source")
-            data = training_table(features, countries, day, extra)
+            resolve_columns(code.feature_columns, features, "f", USER_FEATURES)
+            data = training_table(
+                features,
+                countries,
+                day,
+                amount=code.amount,
+                amount_above=LABEL_AMOUNT,
+                legacy_score_above=LABEL_LEGACY_SCORE if code.legacy_label else None,
+                extra_columns=code.extra,
+            )
             if create:
                 version = self.training.create(
                     data, run.job_run, description="daily labelled training set"
@@ -349,4 +401,5 @@ class Story:
                 version = self.training.overwrite(data, run.job_run, schema_mode="merge")
             else:
                 version = self.training.overwrite(data, run.job_run)
-            run.wrote_delta(self.training, self.training_ds, version)
+            columns = code.column_lineage(self.features_ds, country_source)
+            run.wrote_delta(self.training, self.training_ds, version, columns)

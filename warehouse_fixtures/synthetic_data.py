@@ -181,23 +181,39 @@ def features_table(events: pa.Table, target: pa.Schema) -> pa.Table:
 
 
 def training_table(
-    features: pa.Table, users: pa.Table, day: int, extra_columns: Sequence[str] = ()
+    features: pa.Table,
+    users: pa.Table,
+    day: int,
+    *,
+    amount: str = "total_amount",
+    legacy_score_above: float | None = None,
+    amount_above: float = 150.0,
+    extra_columns: Sequence[str] = (),
 ) -> pa.Table:
-    """Join features with users into the labelled training set of a day."""
-    wanted = ["user_id", "total_amount", "event_count"]
+    """Join features with users into the labelled training set of a day.
+
+    AMOUNT names the features' amount column (``amount_sum`` before the rename); the label
+    is amount > AMOUNT_ABOVE, or legacy_score > LEGACY_SCORE_ABOVE when that is given.
+    """
+    wanted = ["user_id", amount, "event_count"]
+    if legacy_score_above is not None:
+        wanted.append("legacy_score")
     if "avg_amount" in extra_columns:
         wanted.append("avg_amount")
     joined = features.select(wanted).join(
         users.select(["user_id", "country"]), "user_id", join_type="inner"
     )
     joined = joined.sort_by("user_id")
-    total = joined["total_amount"]
+    total = joined[amount]
+    label = pc.greater(total, amount_above)
+    if legacy_score_above is not None:
+        label = pc.or_(label, pc.greater(joined["legacy_score"], legacy_score_above))
     columns: dict[str, pa.Array | pa.ChunkedArray] = {
         "user_id": joined["user_id"],
         "country": joined["country"],
         "total_amount": total,
         "event_count": pc.cast(joined["event_count"], pa.int64()),
-        "label": pc.cast(pc.greater(total, 150.0), pa.int32()),
+        "label": pc.cast(label, pa.int32()),
         "as_of": pa.array([day_start(day)] * joined.num_rows, pa.timestamp("us", tz="UTC")),
     }
     if "avg_amount" in extra_columns:

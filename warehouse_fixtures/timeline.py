@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from warehouse_fixtures.propagation_records import PropagationRecord
 from warehouse_fixtures.run_records import RunDataset as RunDataset
 from warehouse_fixtures.run_records import RunInput as RunInput
 from warehouse_fixtures.run_records import RunOutput as RunOutput
@@ -225,6 +226,7 @@ class Timeline:
     events: tuple[EventRecord, ...]
     runs: tuple[RunRecord, ...]
     events_file: str = EVENTS_FILE
+    propagation: tuple[PropagationRecord, ...] = ()
 
     def table(self, name: str) -> TableTimeline:
         """Return one table's timeline."""
@@ -257,6 +259,7 @@ class Timeline:
             "tables": {name: t.to_dict() for name, t in self.tables.items()},
             "events": [e.to_dict() for e in self.events],
             "runs": [r.to_dict() for r in self.runs],
+            "propagation": [p.to_dict() for p in self.propagation],
         }
 
     def write(self) -> Path:
@@ -306,6 +309,7 @@ def load_timeline(root: Path) -> Timeline:
         events=tuple(EventRecord(**e) for e in data["events"]),
         runs=tuple(RunRecord.from_dict(r) for r in data.get("runs", [])),
         events_file=data.get("events_file", EVENTS_FILE),
+        propagation=tuple(PropagationRecord.from_dict(p) for p in data.get("propagation", [])),
     )
 
 
@@ -393,6 +397,7 @@ class TimelineRecorder:
     tables: dict[str, TableRecorder] = field(default_factory=dict)
     events: list[EventRecord] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
+    propagation: list[PropagationRecord] = field(default_factory=list)
 
     def table(self, name: str, fmt: Format) -> TableRecorder:
         """Return (creating on first use) the recorder of one table."""
@@ -436,4 +441,5 @@ class TimelineRecorder:
             tables={name: rec.freeze() for name, rec in self.tables.items()},
             events=tuple(self.events),
             runs=tuple(self.runs),
+            propagation=tuple(self.propagation),
         )

@@ -11,7 +11,14 @@ runs with ``commit_property`` or ``dataset_version`` evidence instead of time wi
         snapshot = run.read_iceberg(events, dataset=("lake", "raw.events"))
         data = events.scan(snapshot_id=snapshot).to_arrow()
         features.append(compute(data), snapshot_properties=run.commit_properties())
-        run.wrote_iceberg(features, dataset=("lake", "features.user_features"))
+        run.wrote_iceberg(features, dataset=("lake", "features.user_features"), columns={
+            "user_id": [("lake", "raw.events", "user_id")],
+            "total_amount": [("lake", "raw.events", "amount", "DIRECT", "AGGREGATION")],
+        })
+
+``columns`` (optional, also on ``wrote_delta`` / ``wrote``) declares column lineage: each
+output column and the input columns it is computed from, sent as the OpenLineage
+``columnLineage`` facet of that output in the COMPLETE event.
 
 Nothing here imports pyiceberg or deltalake: tables are taken duck-typed.
 
@@ -22,6 +29,15 @@ Nothing here imports pyiceberg or deltalake: tables are taken duck-typed.
 
 from __future__ import annotations
 
+from temporal_lineage.instrument.columns import (
+    DIRECT,
+    INDIRECT,
+    SUBTYPES,
+    ColumnInput,
+    ColumnInputLike,
+    ColumnMapping,
+    OutputColumn,
+)
 from temporal_lineage.instrument.datasets import (
     DatasetLike,
     DatasetRef,
@@ -45,10 +61,16 @@ from temporal_lineage.instrument.job_run import (
 from temporal_lineage.instrument.tables import DeltaTableLike, IcebergTableLike, SnapshotLike
 
 __all__ = [
+    "DIRECT",
+    "INDIRECT",
     "PARAMETERS_FACET",
     "PARAMETERS_SCHEMA_URL",
     "PRODUCER",
     "RUN_ID_PROPERTY",
+    "SUBTYPES",
+    "ColumnInput",
+    "ColumnInputLike",
+    "ColumnMapping",
     "DatasetLike",
     "DatasetRef",
     "DeltaTableLike",
@@ -56,6 +78,7 @@ __all__ = [
     "IcebergTableLike",
     "InstrumentError",
     "JobRun",
+    "OutputColumn",
     "ParentRun",
     "RecordedDataset",
     "SnapshotLike",

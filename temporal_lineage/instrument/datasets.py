@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from temporal_lineage.instrument.columns import OutputColumn
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,10 @@ class RecordedDataset:
     """A dataset a run read or wrote, with the version it knows of (None when unknown).
 
     ``version`` is the Iceberg snapshot id or Delta version as a string, exactly as it goes
-    into the ``version`` dataset facet when the run reports versions.
+    into the ``version`` dataset facet when the run reports versions. ``columns`` is the
+    column lineage declared for an output (empty when none was declared).
     """
 
     dataset: DatasetRef
     version: str | None = None
+    columns: tuple[OutputColumn, ...] = ()

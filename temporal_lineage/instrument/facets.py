@@ -21,6 +21,7 @@ from openlineage.client.facet_v2 import (
     symlinks_dataset,
 )
 
+from temporal_lineage.instrument.columns import column_lineage_facet
 from temporal_lineage.instrument.datasets import RecordedDataset
 
 PRODUCER = "https://github.com/temporal-lineage/temporal-lineage/instrument"
@@ -52,8 +53,13 @@ def event_time(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def dataset_facets(recorded: RecordedDataset, with_version: bool) -> dict[str, DatasetFacet]:
-    """The ``version`` (when known and reported) and ``symlinks`` facets of a dataset."""
+def dataset_facets(
+    recorded: RecordedDataset, with_version: bool, with_columns: bool = False
+) -> dict[str, DatasetFacet]:
+    """The ``version`` (when known and reported), ``symlinks`` and ``columnLineage`` facets.
+
+    ``columnLineage`` is sent only WITH_COLUMNS and when column lineage was declared.
+    """
     facets: dict[str, DatasetFacet] = {}
     if with_version and recorded.version is not None:
         facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
@@ -67,6 +73,8 @@ def dataset_facets(recorded: RecordedDataset, with_version: bool) -> dict[str, D
             ],
             producer=PRODUCER,
         )
+    if with_columns and recorded.columns:
+        facets["columnLineage"] = column_lineage_facet(recorded.columns, PRODUCER)
     return facets
 
 

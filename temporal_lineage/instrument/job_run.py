@@ -13,6 +13,12 @@ from openlineage.client.facet_v2 import RunFacet
 from openlineage.client.uuid import generate_new_uuid
 
 from temporal_lineage.errors import LineageError
+from temporal_lineage.instrument.columns import (
+    ColumnMapping,
+    OutputColumn,
+    merge_columns,
+    output_columns,
+)
 from temporal_lineage.instrument.datasets import (
     DatasetLike,
     DatasetRef,
@@ -63,10 +69,13 @@ class JobRun:
 
     Reads and writes recorded with ``read_*`` / ``wrote_*`` become the run's inputs and
     outputs; with ``emit_versions`` each carries a ``version`` facet holding the Iceberg
-    snapshot id or Delta version. ``commit_properties()`` gives the properties that tag a
-    commit with the run id (``snapshot_properties=`` for pyiceberg,
-    ``CommitProperties(custom_metadata=...)`` for deltalake). Tables are taken duck-typed:
-    this module imports neither pyiceberg nor deltalake.
+    snapshot id or Delta version. ``wrote_*(..., columns={output column: [input columns]})``
+    declares the output's column lineage (see ``temporal_lineage.instrument.columns``),
+    sent as the ``columnLineage`` facet of that output in the COMPLETE event only (a run
+    that fails or is aborted did not produce the declared columns). ``commit_properties()``
+    gives the properties that tag a commit with the run id (``snapshot_properties=`` for
+    pyiceberg, ``CommitProperties(custom_metadata=...)`` for deltalake). Tables are taken
+    duck-typed: this module imports neither pyiceberg nor deltalake.
 
     Args:
         client: where events go, e.g. an ``OpenLineageClient``.
@@ -248,17 +257,23 @@ class JobRun:
         self._record(self._inputs, dataset_ref(dataset), version)
 
     def wrote_iceberg(
-        self, table: IcebergTableLike, *, dataset: DatasetLike, snapshot_id: int | None = None
+        self,
+        table: IcebergTableLike,
+        *,
+        dataset: DatasetLike,
+        snapshot_id: int | None = None,
+        columns: ColumnMapping | None = None,
     ) -> int | None:
         """Record that the run wrote TABLE, producing SNAPSHOT_ID (default: its current one).
 
         The pyiceberg table object that committed knows its new snapshot; a table loaded
-        elsewhere must be refreshed first.
+        elsewhere must be refreshed first. COLUMNS declares the column lineage (see
+        ``wrote``).
         """
         if snapshot_id is None:
             current = table.current_snapshot()
             snapshot_id = None if current is None else current.snapshot_id
-        self.wrote(dataset, snapshot_id)
+        self.wrote(dataset, snapshot_id, columns=columns)
         return snapshot_id
 
     def wrote_delta(
@@ -267,22 +282,40 @@ class JobRun:
         *,
         dataset: DatasetLike,
         version: int | None = None,
+        columns: ColumnMapping | None = None,
     ) -> int:
         """Record that the run wrote a Delta table, producing VERSION (or ``table.version()``).
 
         ``write_deltalake`` does not update other DeltaTable objects: pass the version, or a
-        table opened after the commit.
+        table opened after the commit. COLUMNS declares the column lineage (see ``wrote``).
         """
         if version is None:
             if table is None:
                 raise ValueError("wrote_delta needs the table or the version it produced")
             version = table.version()
-        self.wrote(dataset, version)
+        self.wrote(dataset, version, columns=columns)
         return version
 
-    def wrote(self, dataset: DatasetLike, version: int | str | None = None) -> None:
-        """Record an output dataset, with the version the run produced when known."""
-        self._record(self._outputs, dataset_ref(dataset), version)
+    def wrote(
+        self,
+        dataset: DatasetLike,
+        version: int | str | None = None,
+        *,
+        columns: ColumnMapping | None = None,
+    ) -> None:
+        """Record an output dataset, with the version the run produced when known.
+
+        COLUMNS maps each output column to the input columns it is computed from, each a
+        ``ColumnInput`` or ``(namespace, name, field[, type[, subtype]])`` naming the field
+        as it is called at this run; the default transformation is DIRECT / IDENTITY.
+        Columns declared again for the same output replace the earlier declaration of
+        those columns; the others are kept.
+
+        Raises:
+            ValueError: a bad column declaration (empty names, unknown transformation).
+        """
+        declared = output_columns(columns) if columns is not None else ()
+        self._record(self._outputs, dataset_ref(dataset), version, declared)
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -291,13 +324,17 @@ class JobRun:
         into: dict[tuple[str, str], RecordedDataset],
         ref: DatasetRef,
         version: int | str | None,
+        columns: tuple[OutputColumn, ...] = (),
     ) -> None:
         if self.ended:
             raise InstrumentError(f"run {self.run_id} of {self.job} has already ended")
         old = into.get(ref.key)
         symlinks = ref.symlinks or (old.dataset.symlinks if old is not None else ())
         known = str(version) if version is not None else (old.version if old else None)
-        into[ref.key] = RecordedDataset(DatasetRef(ref.namespace, ref.name, symlinks), known)
+        merged = merge_columns(old.columns if old is not None else (), columns)
+        into[ref.key] = RecordedDataset(
+            DatasetRef(ref.namespace, ref.name, symlinks), known, merged
+        )
 
     def _end(self, state: RunState, extra: dict[str, RunFacet]) -> None:
         if self.state is None:
@@ -318,6 +355,7 @@ class JobRun:
             run_facets[PARAMETERS_FACET] = parameters_facet(self.parameters)
         run_facets.update(extra)
         versions = self.emit_versions
+        with_columns = state is RunState.COMPLETE
         event = RunEvent(
             eventType=state,
             eventTime=event_time(at),
@@ -340,7 +378,7 @@ class JobRun:
                 OutputDataset(
                     namespace=r.dataset.namespace,
                     name=r.dataset.name,
-                    facets=dataset_facets(r, versions),
+                    facets=dataset_facets(r, versions, with_columns),
                 )
                 for r in self._outputs.values()
             ],

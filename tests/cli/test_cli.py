@@ -56,7 +56,14 @@ def test_sync_answer_shape(warehouse: Timeline, tmp_path: Path) -> None:
         "--format",
         "json",
     )
-    assert set(answer) == {"tables", "new_snapshots", "new_schema_versions", "errors", "skipped"}
+    assert set(answer) == {
+        "tables",
+        "new_snapshots",
+        "new_schema_versions",
+        "errors",
+        "skipped",
+        "schema_changes",
+    }
     assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 29
 
 
