@@ -100,10 +100,15 @@ class EventWriter:
         if rows:
             self.conn.execute(insert(t.run_datasets), rows)
         origin = DECLARED if event.producer == INSTRUMENT_PRODUCER else FACET
+        # A column's input dataset is usually one of the run's inputs: match it with the
+        # symlinks the run gave for it.
+        symlinks = {
+            (o.namespace, o.name): [[s.namespace, s.name] for s in o.symlinks] for o in event.inputs
+        }
         edges = [
             row
             for observed in event.outputs
-            for row in self._column_rows(event.run_id, event_pk, origin, observed)
+            for row in self._column_rows(event.run_id, event_pk, origin, observed, symlinks)
         ]
         if event.sql and event.outputs and event.event_type == "COMPLETE":
             edges.extend(self._sql_rows(event, event_pk))
@@ -177,7 +182,12 @@ class EventWriter:
         return self._versions[key]
 
     def _column_rows(
-        self, run_id: str, event_pk: int, origin: str, observed: DatasetObservation
+        self,
+        run_id: str,
+        event_pk: int,
+        origin: str,
+        observed: DatasetObservation,
+        symlinks: Mapping[tuple[str, str], list[list[str]]],
     ) -> list[dict[str, Any]]:
         """One row per (output field, input field, transformation) of a columnLineage facet."""
         if not observed.column_lineage:
@@ -186,7 +196,11 @@ class EventWriter:
         rows: list[dict[str, Any]] = []
         for lineage in observed.column_lineage:
             for source in lineage.inputs:
-                found = self.matcher.match(source.namespace, source.name)
+                found = self.matcher.match(
+                    source.namespace,
+                    source.name,
+                    symlinks.get((source.namespace, source.name), []),
+                )
                 kinds = [(x.type, x.subtype) for x in source.transformations] or [
                     ("DIRECT", lineage.transformation_type)
                 ]

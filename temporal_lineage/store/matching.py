@@ -158,7 +158,17 @@ def rematch_columns(conn: Connection, now: datetime) -> int:
             matcher = DatasetMatcher(conn)
         for row_namespace, row_name in pending:
             assert matcher is not None
-            found = matcher.match(row_namespace, row_name)
+            links = conn.execute(
+                select(cast(t.run_datasets.c.symlinks, Text))
+                .where(
+                    t.run_datasets.c.namespace == row_namespace,
+                    t.run_datasets.c.name == row_name,
+                )
+                .limit(1)
+            ).scalar()
+            found = matcher.match(
+                row_namespace, row_name, _symlinks(jsontext.loads(links)) if links else []
+            )
             if found is None:
                 continue
             done += conn.execute(
