@@ -38,6 +38,14 @@ demo: install
 	echo; echo "== deltas.training_set: lineage now (the code change of day 5 dropped the users input)"; \
 	$(TL) lineage deltas.training_set --as-of 2100-01-01 --config $(DEMO)/lineage.yaml; \
 	$(TL) audit deltas.training_set --as-of $$day4 -o $(DEMO)/audit-day4.html --config $(DEMO)/lineage.yaml
+	@broken=$$($(PY) -m warehouse_fixtures when $(DEMO) broken); \
+	adopted=$$($(PY) -m warehouse_fixtures when $(DEMO) adopted); \
+	echo; echo "== impact of $(DEMO_TABLE).total_amount (what if it were renamed?)"; \
+	$(TL) impact $(DEMO_TABLE) total_amount --change rename --config $(DEMO)/lineage.yaml; \
+	echo; echo "== propagation of the rename as of $$broken: the first downstream run failed"; \
+	$(TL) propagation $(DEMO_TABLE) --as-of $$broken --config $(DEMO)/lineage.yaml; \
+	echo; echo "== propagation as of $$adopted: a fixed version adopted it"; \
+	$(TL) propagation $(DEMO_TABLE) --as-of $$adopted --config $(DEMO)/lineage.yaml
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

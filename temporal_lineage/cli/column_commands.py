@@ -89,7 +89,7 @@ def propagation_command(
             f"{' -> ' + item['change']['path'] if item['change']['kind'] == 'renamed' else ''}",
             "effective_at": item["change"]["effective_at"],
             **d,
-            "runs": ", ".join(f"{r['run'][:8]} {r['state']}" for r in d["runs"]) or "-",
+            "runs": ", ".join(f"…{r['run'][-12:]} {r['state']}" for r in d["runs"]) or "-",
         }
         for item in document
         for d in item["downstream"] or [{"table": "-", "column": "-", "status": "-", "runs": []}]
