@@ -89,3 +89,25 @@ def test_not_json_is_a_clear_error(store: Store, tmp_path: Path) -> None:
     answer = json.loads(result.stdout)
     assert answer["accepted"] == 1 and answer["rejected"][0]["file"] == str(broken)
     assert result.stderr.startswith("rejected: ")
+
+
+def test_column_lineage_of_real_events_is_kept_per_run(store: Store) -> None:
+    """Spark's column lineage (Dataproc CLL scenario): every input field and transformation."""
+    ingest_files(store, [OPENLINEAGE / "compat_spark_dataproc" / "cll_8_complete.json"])
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(
+                t.column_edges.c.output_field,
+                t.column_edges.c.input_name,
+                t.column_edges.c.input_field,
+                t.column_edges.c.kind,
+                t.column_edges.c.subtype,
+                t.column_edges.c.origin,
+            )
+        ).all()
+    edges = {tuple(r) for r in rows}
+    assert ("ident", "/tmp/cll_test/cll_source1", "a", "DIRECT", "IDENTITY", "facet") in edges
+    assert ("trans", "/tmp/cll_test/cll_source1", "b", "DIRECT", "TRANSFORMATION", "facet") in edges
+    assert ("agg", "/tmp/cll_test/cll_source2", "c", "DIRECT", "AGGREGATION", "facet") in edges
+    assert ("agg", "/tmp/cll_test/cll_source2", "a", "INDIRECT", "JOIN", "facet") in edges
+    assert {r.output_field for r in rows} == {"ident", "trans", "agg"}
