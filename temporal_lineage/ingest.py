@@ -71,6 +71,7 @@ def _ingest(store: Store, data: bytes | str, origin: str, report: IngestReport) 
                     continue
                 stored.add(event.fingerprint)
                 writer.write(event)
+            writer.flush()
     return report
 
 
