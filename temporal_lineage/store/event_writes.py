@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from temporal_lineage import jsontext
@@ -27,12 +28,18 @@ if TYPE_CHECKING:
     from temporal_lineage.openlineage.events import DatasetObservation, ParsedEvent
 
 
-def _insert_ignore(
-    conn: Connection, table: Any, values: Mapping[str, Any], keys: Sequence[str]
-) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING (concurrent ingesters may race on the same key)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+@functools.lru_cache(maxsize=2048)
+def _sql_lineage(
+    sql: str, dialect: str | None, schemas: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[Any, ...] | None:
+    """Column lineage of a job's SQL, remembered: a job's runs repeat the same SQL and schemas."""
+    from temporal_lineage.errors import LineageError
+    from temporal_lineage.sql_lineage import column_lineage
+
+    try:
+        return column_lineage(sql, dialect=dialect, schemas={n: list(c) for n, c in schemas})
+    except LineageError:
+        return None
 
 
 class EventWriter:
@@ -43,7 +50,9 @@ class EventWriter:
         self.now = now
         self.matcher = DatasetMatcher(conn)
         self._jobs: dict[tuple[str, str], int] = {}
-        self._versions: dict[tuple[int, str], int] = {}
+        self._versions: dict[tuple[Any, str], int] = {}
+        self._new_jobs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._new_versions: dict[tuple[Any, str], dict[str, Any]] = {}
         self._runs: set[str] = set()
         self._events: list[dict[str, Any]] = []
         self._new_runs: list[dict[str, Any]] = []
@@ -138,6 +147,12 @@ class EventWriter:
             t.events.c.id, t.events.c.fingerprint, sort_by_parameter_order=True
         )
         ids = {fp: pk for pk, fp in self.conn.execute(returning, self._events)}
+        self._flush_jobs()
+        for row in self._new_runs:
+            row["job_id"] = self._jobs[row["job_id"]]
+        for row in self._states:
+            if row["job_version_id"] is not None:
+                row["job_version_id"] = self._versions[row["job_version_id"]]
         for rows in (self._states, self._datasets, self._edges):
             for row in rows:
                 row["event_pk"] = ids[row["event_pk"]]
@@ -165,21 +180,15 @@ class EventWriter:
             queue.clear()
         self._keys.clear()
 
-    def _job(self, namespace: str, name: str) -> int:
+    def _job(self, namespace: str, name: str) -> tuple[str, str]:
+        """Queue a job; its key stands for its id until ``flush``."""
         key = (namespace, name)
-        if key not in self._jobs:
-            _insert_ignore(
-                self.conn,
-                t.jobs,
-                {"namespace": namespace, "name": name, "recorded_at": self.now},
-                ["namespace", "name"],
-            )
-            self._jobs[key] = self.conn.execute(
-                select(t.jobs.c.id).where(t.jobs.c.namespace == namespace, t.jobs.c.name == name)
-            ).scalar_one()
-        return self._jobs[key]
+        if key not in self._jobs and key not in self._new_jobs:
+            self._new_jobs[key] = {"namespace": namespace, "name": name, "recorded_at": self.now}
+        return key
 
-    def _job_version(self, job_id: int, event: ParsedEvent) -> int | None:
+    def _job_version(self, job: tuple[str, str], event: ParsedEvent) -> tuple[Any, str] | None:
+        """Queue a job version (code identity); its key stands for its id until ``flush``."""
         identity = {
             "code_version": event.code_version,
             "source_url": event.source_url,
@@ -189,29 +198,59 @@ class EventWriter:
         if not any(identity.values()):
             return None
         digest = hashlib.sha256(jsontext.dumps(identity).encode()).hexdigest()
-        key = (job_id, digest)
-        if key not in self._versions:
-            _insert_ignore(
-                self.conn,
-                t.job_versions,
-                {
-                    "job_id": job_id,
-                    "fingerprint": digest,
-                    "code_version": event.code_version,
-                    "source_url": event.source_url,
-                    "sql": event.sql,
-                    "sql_dialect": event.sql_dialect,
-                    "parameters": identity["parameters"],
-                    "recorded_at": self.now,
-                },
-                ["job_id", "fingerprint"],
+        key = (job, digest)
+        if key not in self._versions and key not in self._new_versions:
+            self._new_versions[key] = {
+                "job_id": job,
+                "fingerprint": digest,
+                "code_version": event.code_version,
+                "source_url": event.source_url,
+                "sql": event.sql,
+                "sql_dialect": event.sql_dialect,
+                "parameters": identity["parameters"],
+                "recorded_at": self.now,
+            }
+        return key
+
+    def _flush_jobs(self) -> None:
+        """Insert new jobs and versions (racing writers tolerated), then learn their ids."""
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        if self._new_jobs:
+            self.conn.execute(
+                dialect.insert(t.jobs).on_conflict_do_nothing(index_elements=["namespace", "name"]),
+                list(self._new_jobs.values()),
             )
-            self._versions[key] = self.conn.execute(
-                select(t.job_versions.c.id).where(
-                    t.job_versions.c.job_id == job_id, t.job_versions.c.fingerprint == digest
-                )
-            ).scalar_one()
-        return self._versions[key]
+            wanted = list(self._new_jobs)
+            for start in range(0, len(wanted), 400):
+                chunk = wanted[start : start + 400]
+                for pk, namespace, name in self.conn.execute(
+                    select(t.jobs.c.id, t.jobs.c.namespace, t.jobs.c.name).where(
+                        tuple_(t.jobs.c.namespace, t.jobs.c.name).in_(chunk)
+                    )
+                ):
+                    self._jobs[(namespace, name)] = pk
+            self._new_jobs.clear()
+        if self._new_versions:
+            rows = [
+                {**row, "job_id": self._jobs[row["job_id"]]} for row in self._new_versions.values()
+            ]
+            self.conn.execute(
+                dialect.insert(t.job_versions).on_conflict_do_nothing(
+                    index_elements=["job_id", "fingerprint"]
+                ),
+                rows,
+            )
+            wanted_versions = [(self._jobs[job], digest) for job, digest in self._new_versions]
+            by_id = {pk: key for key, pk in self._jobs.items()}
+            pair = tuple_(t.job_versions.c.job_id, t.job_versions.c.fingerprint)
+            for start in range(0, len(wanted_versions), 400):
+                version_chunk = wanted_versions[start : start + 400]
+                query = select(
+                    t.job_versions.c.id, t.job_versions.c.job_id, t.job_versions.c.fingerprint
+                ).where(pair.in_(version_chunk))
+                for pk, job_id, digest in self.conn.execute(query):
+                    self._versions[(by_id[job_id], digest)] = pk
+            self._new_versions.clear()
 
     def _column_rows(
         self,
@@ -260,9 +299,6 @@ class EventWriter:
 
     def _sql_rows(self, event: ParsedEvent, event_pk: int | str) -> list[dict[str, Any]]:
         """Column edges parsed from the job's SQL against its inputs' schemas at the event."""
-        from temporal_lineage.errors import LineageError
-        from temporal_lineage.sql_lineage import column_lineage
-
         assert event.sql is not None and event.run_id is not None
         inputs: dict[str, DatasetObservation] = {}
         # The SQL may name an input as the dataset, the table or the full reference: try each
@@ -285,11 +321,10 @@ class EventWriter:
         output = event.outputs[0]
         parsed = None
         for naming in namings:
-            try:
-                parsed = column_lineage(event.sql, dialect=event.sql_dialect, schemas=naming)
-                break
-            except LineageError:
-                continue  # another naming, or SQL naming a column the inputs lack
+            frozen = tuple(sorted((name, tuple(cols)) for name, cols in naming.items()))
+            parsed = _sql_lineage(event.sql, event.sql_dialect, frozen)
+            if parsed is not None:
+                break  # else another naming, or SQL naming a column the inputs lack
         if parsed is None:
             return []
         target = self.matcher.match(output.namespace, output.name)
