@@ -183,13 +183,10 @@ def _walk(
         if level > depth:
             continue
         edges = column_edges_from(conn, {table.table_id}, known_at)
-        infos = run_reads.run_infos(conn, {e.run_id for e in edges}, known_at)
-        current = {
-            r.run_id
-            for r in jobs_current_run(
-                run_reads.runs_of_jobs(conn, {i.job for i in infos.values()}, known_at), as_of
-            ).values()
-        }
+        jobs = run_reads.jobs_of_runs(conn, {e.run_id for e in edges}, known_at)
+        by_job = run_reads.runs_of_jobs(conn, jobs, known_at)
+        infos = {run.run_id: run for runs in by_job.values() for run in runs}
+        current = {r.run_id for r in jobs_current_run(by_job, as_of).values()}
         for edge in edges:
             run = infos.get(edge.run_id)
             if run is None or edge.run_id not in current or run.started_at is None:

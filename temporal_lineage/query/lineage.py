@@ -155,8 +155,7 @@ def _current_runs(
     """The runs that define, at ``as_of``, the jobs these runs belong to."""
     if not runs:
         return []
-    infos = run_reads.run_infos(conn, runs, known_at)
-    jobs = {info.job for info in infos.values()}
+    jobs = run_reads.jobs_of_runs(conn, runs, known_at)
     by_job = run_reads.runs_of_jobs(conn, jobs, known_at)
     current = jobs_current_run(by_job, as_of)
     return sorted(current.values(), key=lambda r: r.run_id)

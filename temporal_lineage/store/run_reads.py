@@ -249,3 +249,19 @@ def runs_with_keys(
         ):
             found[(row.key, row.value)].add(row.run_id)
     return found
+
+
+def jobs_of_runs(
+    conn: Connection, run_ids: Collection[str], known_at: datetime | None
+) -> set[JobKey]:
+    """The jobs these runs belong to (one light query, no states)."""
+    found: set[JobKey] = set()
+    for chunk in _chunks(run_ids):
+        for namespace, name in conn.execute(
+            select(t.jobs.c.namespace, t.jobs.c.name)
+            .join(t.runs, t.runs.c.job_id == t.jobs.c.id)
+            .where(t.runs.c.run_id.in_(chunk), known(t.runs.c.recorded_at, known_at))
+            .distinct()
+        ):
+            found.add(JobKey(namespace, name))
+    return found
