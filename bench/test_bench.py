@@ -90,3 +90,118 @@ def test_targets_compare_against_the_issue_limits() -> None:
         "noop_sync_call": "PASS",
         "noop_cli_process": "MISS",
     }
+
+
+# -- synthetic store, lineage queries, ingestion --------------------------------------------
+
+
+def test_synthetic_plan_keeps_times_consistent() -> None:
+    import synthetic_store as synthetic
+
+    plan = synthetic.make_plan(0.05)
+    assert len(plan.tables) == 500 and plan.snapshots == 50_000 and plan.runs == 5_000
+    assert [t.inputs for t in synthetic.make_plan(0.05).tables] == [t.inputs for t in plan.tables]
+    for table in plan.tables:
+        assert 1 <= len(table.inputs) <= 4 if table.layer else not table.inputs
+        for number in range(synthetic.RUNS_PER_JOB):
+            window = plan.window(table, number)
+            assert window.start < window.commits[0] and window.commits[-1] <= window.end
+            for input_id in table.run_inputs(number):
+                source = plan.table(input_id)
+                assert source.layer < table.layer
+                read = plan.window(source, number).commits[-1]  # the snapshot a run reads
+                assert read < window.start
+                assert plan.head_index(source, window.start) == plan.input_snapshot_index(number)
+
+
+def test_synthetic_store_links_every_snapshot_to_its_run(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import timedelta
+
+    import synthetic_store as synthetic
+
+    from temporal_lineage.model import EvidenceKind, TableRef
+    from temporal_lineage.query.lineage import lineage
+    from temporal_lineage.query.provenance import provenance
+    from temporal_lineage.store import open_store
+
+    generated = synthetic.ensure_sqlite(0.002, tmp_path)
+    assert not generated.cached and synthetic.ensure_sqlite(0.002, tmp_path).cached
+    assert generated.rows["snapshots"] == 20 * synthetic.SNAPSHOTS_PER_TABLE
+    with sqlite3.connect(generated.path) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+    plan = generated.plan
+    store = open_store(generated.url)
+    try:
+        kinds = set()
+        for table in plan.tables:
+            as_of = plan.window(table, 4).commits[3]  # snapshot 43, made by run 4
+            when = synthetic.EPOCH + timedelta(microseconds=as_of)
+            ref = TableRef(table.source, table.identifier)
+            answer = provenance(store, ref, when)
+            root = answer.nodes[0]
+            assert root.node.table == ref and root.snapshot is not None
+            assert root.snapshot.snapshot.snapshot_id == table.snapshot_id(43)
+            assert root.run_id == plan.run_uuid(table, 4), (table, root.evidence)
+            kinds.update(e.kind for n in answer.nodes for e in n.evidence)
+            graph = lineage(store, ref, when, depth=10)
+            read = {e.source.table for e in graph.edges if e.target.table == ref}
+            assert read == {
+                TableRef(plan.table(i).source, plan.table(i).identifier)
+                for i in table.run_inputs(4)
+            } or (not table.inputs and read == {None})
+        assert {EvidenceKind.COMMIT_PROPERTY, EvidenceKind.DATASET_VERSION} <= kinds
+    finally:
+        store.close()
+
+
+def test_lineage_queries_report_latency_and_closure(tmp_path: Path) -> None:
+    import lineage_queries
+
+    result = lineage_queries.run(
+        0.002, 4, 1, tmp_path / "cache", None, profile="always", out_dir=tmp_path
+    )
+    figures = result["sqlite"]
+    assert figures["pairs"] == 4 and result["tables"] == 20
+    for kind in lineage_queries.KINDS:
+        assert figures[kind]["p50_ms"] > 0 and figures[kind]["statements_median"] > 0
+        profile = figures["profiles"][kind]
+        assert profile["statements"] == sum(r["count"] for r in profile["statements_by_caller"])
+        assert (tmp_path / f"profile-{kind}-sqlite.txt").is_file()
+
+
+def test_ingestion_events_are_valid_and_all_stored(tmp_path: Path) -> None:
+    import ingestion
+
+    from temporal_lineage.openlineage.parse import parse_payload
+
+    events = ingestion.make_events(400)
+    assert len(events) == 400
+    assert {e["eventType"] for e in events} == {"START", "COMPLETE"}
+    times = [e["eventTime"] for e in events]
+    assert times == sorted(times)
+    parsed = parse_payload(ingestion.ndjson(events), origin="test")
+    assert all(not hasattr(p, "error") for p in parsed)
+    assert any(p.sql for p in parsed) and all(p.code_version for p in parsed)
+    assert any(o.version for p in parsed for o in p.outputs)
+    result = ingestion.run(tmp_path, 400, 1, None, profile="always", out_dir=tmp_path)
+    assert result["sqlite"]["events_per_s"] > 0 and result["sqlite_known_tables"]["best_ms"] > 0
+    assert result["profile"]["statements_per_event"] > 1
+
+
+def test_new_targets_compare_against_the_issue_limits() -> None:
+    results = {
+        "lineage": {
+            "tables": 10_000,
+            "sqlite": {"lineage": {"p50_ms": 49.0}, "provenance": {"p50_ms": 51.0}},
+        },
+        "ingestion": {"events": 100_000, "sqlite": {"events_per_s": 2_100.0}},
+    }
+    statuses = {t["name"]: t["status"] for t in run._targets(results)}
+    assert statuses == {
+        "lineage_p50_sqlite": "PASS",
+        "provenance_p50_sqlite": "MISS",
+        "ingestion_sqlite": "PASS",
+    }
+    results["ingestion"]["sqlite"]["events_per_s"] = 1_999.0
+    assert run._targets(results)[-1]["status"] == "MISS"
