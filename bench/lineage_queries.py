@@ -285,7 +285,11 @@ def _explain(store: Any, statement: str, parameters: Any) -> list[str]:
 
 
 def _driver_seconds(profiler: Any) -> float:
-    """Own time of the DB-API driver's calls in a profile (sqlite3 methods, psycopg waits)."""
+    """Own time of the DB-API driver in a profile: sqlite3's methods, or psycopg's code.
+
+    That is where the database's work is waited for (``sqlite3.Cursor.fetchone`` runs the
+    statement's steps; psycopg waits for the server inside its send and wait functions).
+    """
     import pstats
 
     raw: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
@@ -293,9 +297,7 @@ def _driver_seconds(profiler: Any) -> float:
     for (filename, _line, name), (_cc, _calls, tottime, _cum, _callers) in raw.items():
         if "sqlite3.Cursor" in name or "sqlite3.Connection" in name:
             spent += tottime
-        elif "psycopg" in filename and "wait" in name:
-            spent += tottime
-        elif filename == "~" and ("psycopg" in name or "select.epoll" in name):
+        elif "/psycopg/" in filename or "psycopg_binary" in filename or "psycopg" in name:
             spent += tottime
     return round(spent, 4)
 
