@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, tuple_
+from sqlalchemy import Connection, and_, or_, select
 
 from temporal_lineage.model import Format, JobKey, RunInfo, RunState, TableRef
 from temporal_lineage.store import tables as t
@@ -182,16 +182,24 @@ def runs_of_jobs(
     """Every run of these jobs known at ``known_at``."""
     if not jobs:
         return {}
+    # Jobs first (their unique index), then runs by job id (ix_runs_job): a row-value IN
+    # over (namespace, name) made SQLite scan every run.
     pairs = [(j.namespace, j.name) for j in jobs]
+    job_ids = [
+        pk
+        for chunk in _chunks(pairs, 200)
+        for (pk,) in conn.execute(
+            select(t.jobs.c.id).where(
+                or_(*(and_(t.jobs.c.namespace == ns, t.jobs.c.name == name) for ns, name in chunk))
+            )
+        )
+    ]
     run_ids = [
         r.run_id
-        for chunk in _chunks(pairs)
+        for chunk in _chunks(job_ids)
         for r in conn.execute(
-            select(t.runs.c.run_id)
-            .join(t.jobs, t.jobs.c.id == t.runs.c.job_id)
-            .where(
-                tuple_(t.jobs.c.namespace, t.jobs.c.name).in_(chunk),
-                known(t.runs.c.recorded_at, known_at),
+            select(t.runs.c.run_id).where(
+                t.runs.c.job_id.in_(chunk), known(t.runs.c.recorded_at, known_at)
             )
         )
     ]
