@@ -71,12 +71,11 @@ def judge(
             broken_upstream.add(key)
             verdicts.append((item, Verdict(True, f"its input {item.via[0]}.{item.via[1]} breaks")))
             continue
-        verdict = _direct(item, change, old_type, answer.column, names)
-        if item.depth > 1 and item.via != (str(answer.table), answer.column):
-            # Deeper consumers read the renamed/dropped column's heir, not the column itself.
-            verdict = Verdict(False if verdict.breaks is None else verdict.breaks, verdict.reason)
-            if change.kind != "type":
-                verdict = Verdict(False, f"reads {item.via[0]}.{item.via[1]}, which keeps its name")
+        if change.kind != "type" and item.via != (str(answer.table), answer.column):
+            # A deeper consumer reads the column's heir downstream, whose name does not change.
+            verdict = Verdict(False, f"reads {item.via[0]}.{item.via[1]}, which keeps its name")
+        else:
+            verdict = _direct(item, change, old_type, answer.column, names)
         if verdict.breaks:
             broken_upstream.add(key)
         verdicts.append((item, verdict))

@@ -74,9 +74,9 @@ def pipe(tmp_path: Path, store: Store) -> Pipeline:
 
 
 def test_impact_follows_field_ids_through_a_rename(pipe: Pipeline) -> None:
-    raw_at = mapped_table(pipe.path("raw"))
+    mapped_table(pipe.path("raw"))
     features_at = mapped_table(pipe.path("features"))
-    first, second, third = new_run(), new_run(), new_run()
+    first, second = new_run(), new_run()
     time.sleep(0.01)
     renamed_at = rename(pipe.path("raw"), "amount", "total")
     time.sleep(0.01)
@@ -107,7 +107,6 @@ def test_impact_follows_field_ids_through_a_rename(pipe: Pipeline) -> None:
     assert impact(pipe.store, TableRef("d", "raw"), "user").affected[0].column == "user"
     with pytest.raises(ColumnNotFound):
         impact(pipe.store, TableRef("d", "raw"), "amount", as_of=now())
-    del raw_at, third
 
 
 def test_propagation_pending_then_broken_then_adopted(pipe: Pipeline) -> None:

@@ -62,8 +62,10 @@ def test_impact_is_within_the_downstream_closure(
         store = open_store(f"sqlite:///{folder}/s.db")
         try:
             sync(store, load_settings(tables / "lineage.yaml"))
-            start = now() - timedelta(seconds=len(jobs) + 1)
+            start = now()  # after the tables exist: a run reads what is there
+            asked = start + timedelta(seconds=len(jobs) + 1)
             lines = []
+            direct: set[tuple[str, str]] = set()  # consumers of root.column, by construction
             for index, (inputs, output, pairs) in enumerate(jobs):
                 inputs = [i for i in inputs if i != output] or [
                     TABLES[0] if output != TABLES[0] else TABLES[1]
@@ -74,6 +76,8 @@ def test_impact_is_within_the_downstream_closure(
                 for source_column, target_column in pairs:
                     mapping.setdefault(target_column, []).append(source_column)
                 out["facets"].update(column_facet("d", inputs[0], mapping))
+                if inputs[0] == root and output != root:
+                    direct |= {(f"d.{output}", t) for s, t in pairs if s == column}
                 ins = [dataset("d", name) for name in inputs]
                 lines.append(event("START", run, f"job{index}", at, inputs=ins))
                 lines.append(
@@ -91,9 +95,10 @@ def test_impact_is_within_the_downstream_closure(
                 == []
             )
             ref = TableRef("d", root)
-            affected = impact(store, ref, column, depth=10).affected
-            closure = lineage(store, ref, now(), direction=Direction.DOWNSTREAM, depth=10)
+            affected = impact(store, ref, column, as_of=asked, depth=10).affected
+            closure = lineage(store, ref, asked, direction=Direction.DOWNSTREAM, depth=10)
             reachable = {str(n.node) for n in closure.nodes}
-            assert {str(a.node) for a in affected} <= reachable, format_time(now())
+            assert {str(a.node) for a in affected} <= reachable, format_time(asked)
+            assert direct <= {(str(a.node), a.column) for a in affected}
         finally:
             store.close()
