@@ -293,6 +293,8 @@ class SyncReport:
     errors: list[TableError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     schema_changes: list[TableSchemaChange] = field(default_factory=list)
+    failed_sources: list[str] = field(default_factory=list)
+    """Sources that could not be listed at all (a scheduler backs off from these)."""
 
 
 class RunState(StrEnum):

@@ -87,6 +87,7 @@ def sync_source(store: Store, source: Source, report: SyncReport, progress: Sync
         discovery = source.discover()
     except LineageError as exc:
         report.errors.append(TableError(source.name, str(exc)))
+        report.failed_sources.append(source.name)
         return
     report.skipped.extend(discovery.skipped)
     with store.begin() as conn:
