@@ -173,6 +173,8 @@ sync_runs = Table(
     Column("snapshots_added", Integer, nullable=False, default=0),
     Column("schema_versions_added", Integer, nullable=False, default=0),
     Column("errors", JSON, nullable=False),
+    Column("worker", String(200), nullable=True),
+    Column("failed", Boolean, nullable=True),  # the pass raised or a source could not be listed
     _recorded_at(),
     Index("ix_sync_runs_source_started", "source", "started_at"),
 )
@@ -313,4 +315,35 @@ column_edges = Table(
     Index("ix_column_edges_input", "input_table_id", "input_field"),
     Index("ix_column_edges_output", "output_table_id", "output_field"),
     Index("ix_column_edges_run", "run_id"),
+)
+
+# -- The service: API tokens (hashed) and table leases shared by sync workers.
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("prefix", String(16), nullable=False, unique=True),  # shown in listings
+    Column("secret_hash", String(64), nullable=False),  # sha256 of the whole token
+    Column("scope", String(16), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+)
+
+table_leases = Table(
+    "table_leases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("identifier", String(1000), nullable=False),
+    Column("holder", String(200), nullable=True),
+    Column("leased_until", UtcDateTime(), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("last_synced_at", UtcDateTime(), nullable=True),
+    Column("last_holder", String(200), nullable=True),
+    _recorded_at(),  # when the table was first offered to the workers
+    UniqueConstraint("source", "identifier"),
+    Index("ix_table_leases_source_due", "source", "due_at"),
 )
