@@ -32,7 +32,8 @@ _SOURCE_KEYS = {
     "poll_interval",
     "run_id_keys",
 }
-_TOP_KEYS = {"store", "sources"}
+_TOP_KEYS = {"store", "sources", "service"}
+_SERVICE_KEYS = {"host", "port", "open_reads", "max_body_mb", "scheduler"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -53,12 +54,26 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """How ``serve`` runs: where it listens, whether reads need a token, body limits."""
+
+    host: str = "127.0.0.1"
+    port: int = 8750
+    open_reads: bool = False
+    max_body_mb: float = 16.0
+    """Largest request body accepted, after decompression."""
+    scheduler: bool = True
+    """Run the background sync scheduler inside ``serve``."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the product is configured with."""
 
     store_url: str
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
+    service: ServiceConfig = field(default_factory=ServiceConfig)
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``.
@@ -126,7 +141,36 @@ def load_settings(
         store_url=_absolute_store(store_url, base),
         sources=sources,
         config_path=path.resolve() if path.is_file() else None,
+        service=_service(raw.get("service"), path),
     )
+
+
+def _service(raw: object, path: Path) -> ServiceConfig:
+    if raw is None:
+        return ServiceConfig()
+    where = f"{path}: service"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a mapping")
+    unknown = set(raw) - _SERVICE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    defaults = ServiceConfig()
+    host = raw.get("host", defaults.host)
+    port = raw.get("port", defaults.port)
+    limit = raw.get("max_body_mb", defaults.max_body_mb)
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"{where}.host must be a host name or address")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"{where}.port must be a port number, not {port!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+        raise ConfigError(f"{where}.max_body_mb must be a positive number, not {limit!r}")
+    flags = {}
+    for key in ("open_reads", "scheduler"):
+        value = raw.get(key, getattr(defaults, key))
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}.{key} must be true or false, not {value!r}")
+        flags[key] = value
+    return ServiceConfig(host=host, port=port, max_body_mb=float(limit), **flags)
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:

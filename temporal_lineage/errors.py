@@ -78,3 +78,11 @@ class SqlLineageError(LineageError):
         super().__init__(message)
         self.table = table
         self.column = column
+
+
+class RunNotFound(LineageError):
+    """No run with this id is known (at the time asked)."""
+
+
+class PayloadTooLarge(InvalidEvent):
+    """A request body is larger than the configured limit (compressed or not)."""

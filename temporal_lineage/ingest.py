@@ -40,27 +40,50 @@ class IngestReport:
 
 
 def ingest_payload(
-    store: Store, data: bytes | str, *, origin: str, report: IngestReport | None = None
+    store: Store,
+    data: bytes | str,
+    *,
+    origin: str,
+    report: IngestReport | None = None,
+    atomic: bool = False,
+    single: bool = False,
 ) -> IngestReport:
     """Ingest one payload: a JSON event, a JSON array of events, or NDJSON.
 
+    With ``atomic``, one invalid event rejects the whole payload: nothing of it is stored
+    (what the HTTP endpoints promise); otherwise the valid events still go in. With
+    ``single``, the payload must be exactly one event.
+
     Raises:
-        InvalidEvent: the payload is not JSON at all (nothing of it is stored).
+        InvalidEvent: the payload is not JSON at all, or not one event where ``single``
+            asks for one (nothing of it is stored).
     """
     report = report if report is not None else IngestReport()
     with collector_paused():
-        return _ingest(store, data, origin, report)
+        items = parse_payload(data, origin=origin)
+        if single and len(items) != 1:
+            raise InvalidEvent(f"{origin}: expected one event, got {len(items)}")
+        return _ingest(store, items, origin, report, atomic)
 
 
-def _ingest(store: Store, data: bytes | str, origin: str, report: IngestReport) -> IngestReport:
+def _ingest(
+    store: Store,
+    items: list[ParsedEvent | RejectedEvent],
+    origin: str,
+    report: IngestReport,
+    atomic: bool,
+) -> IngestReport:
     parsed: list[ParsedEvent] = []
-    for item in parse_payload(data, origin=origin):
+    for item in items:
         if isinstance(item, RejectedEvent):
             report.rejected.append(Rejection(origin, item.index, item.error))
         else:
             parsed.append(item)
-    for start in range(0, len(parsed), BATCH):
-        batch = parsed[start : start + BATCH]
+    if atomic and report.rejected:
+        return report
+    size = max(len(parsed), 1) if atomic else BATCH  # atomic: one transaction
+    for start in range(0, len(parsed), size):
+        batch = parsed[start : start + size]
         with store.begin() as conn:
             writer = EventWriter(conn, now())
             stored = writer.known([e.fingerprint for e in batch])

@@ -22,6 +22,7 @@ from temporal_lineage.query.lineage import Lineage
 from temporal_lineage.query.links import Producer
 from temporal_lineage.query.propagation import ChangeConsumers, ChangePropagation
 from temporal_lineage.query.provenance import Provenance
+from temporal_lineage.query.runs import RunDetail
 from temporal_lineage.query.whatif import Verdict
 from temporal_lineage.times import format_time
 
@@ -277,3 +278,41 @@ def change_consumers_json(found: Sequence[ChangeConsumers]) -> list[dict[str, An
         }
         for item in found
     ]
+
+
+def run_json(detail: RunDetail) -> dict[str, Any]:
+    """The answer of ``run``."""
+    run = detail.run
+    return {
+        "run": run.run_id,
+        "job": str(run.job),
+        "state": run.state.value,
+        "started_at": format_time(run.started_at),
+        "ended_at": format_time(run.ended_at),
+        "parent_run": run.parent_run_id,
+        "code_version": run.code_version,
+        "job_version": run.job_version,
+        "sql": run.sql,
+        "parameters": dict(run.parameters),
+        "known_at": format_time(detail.known_at),
+        "inputs": [
+            {
+                "table": str(link.node),
+                "matched": link.node.table is not None,
+                **_snapshot_fields(link.snapshot),
+                "evidence": evidence_json(link.evidence),
+            }
+            for link in detail.inputs
+        ],
+        "outputs": [
+            {
+                "table": str(output.node),
+                "matched": output.node.table is not None,
+                "snapshots": [
+                    {**_snapshot_fields(snap), "evidence": evidence_json(producer.evidence)}
+                    for snap, producer in output.snapshots
+                ],
+            }
+            for output in detail.outputs
+        ],
+    }

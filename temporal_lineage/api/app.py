@@ -1,0 +1,70 @@
+"""The FastAPI application: the CLI's answers under ``/api/v1``, the OpenLineage endpoint,
+``/health``, ``/metrics`` and the web UI (static files under ``/ui/``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from temporal_lineage import __version__
+from temporal_lineage.api import (
+    history_routes,
+    ingest_routes,
+    lineage_routes,
+    problems,
+    service_routes,
+)
+from temporal_lineage.api.state import AppState
+from temporal_lineage.config import Settings
+from temporal_lineage.store import Store, open_store
+
+UI_DIR = Path(__file__).parent / "ui"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    read_open: bool | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    """The app serving ``settings`` (``read_open`` overrides ``service.open_reads``).
+
+    The store is opened (and migrated) here, so a bad store URL fails before serving.
+    """
+    if read_open is not None:
+        settings = replace(settings, service=replace(settings.service, open_reads=read_open))
+    state = AppState(settings, store if store is not None else open_store(settings.store_url))
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_store:
+                state.store.close()
+
+    app = FastAPI(
+        title="temporal-lineage",
+        version=__version__,
+        description="The exact, bitemporal memory of an Iceberg / Delta lakehouse.",
+        lifespan=lifespan,
+    )
+    app.state.lineage = state
+    problems.install(app)
+    for module in (history_routes, lineage_routes, ingest_routes, service_routes):
+        app.include_router(module.router)
+    if UI_DIR.is_dir():
+        app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    return app

@@ -1,0 +1,63 @@
+"""Tables, snapshots, schemas and runs as of a time: ``tables``, ``snapshots``, ``schema``,
+``schema-history`` and ``run``, with the CLI's JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from temporal_lineage.api.auth import READ
+from temporal_lineage.api.params import AsOf, KnownAt, StoreDep, Table
+from temporal_lineage.query import history, shapes
+from temporal_lineage.query.runs import run_detail
+from temporal_lineage.times import now
+
+router = APIRouter(prefix="/api/v1", dependencies=[READ], tags=["history"])
+
+
+@router.get("/tables", summary="Every table the store knows")
+def tables(
+    store: StoreDep,
+    known_at: KnownAt,
+    q: Annotated[str | None, Query(description="Only tables whose name contains this")] = None,
+) -> list[dict[str, Any]]:
+    rows = [shapes.table_json(t) for t in history.list_tables(store, known_at=known_at)]
+    if q:
+        needle = q.lower()
+        rows = [row for row in rows if needle in row["table"].lower()]
+    return rows
+
+
+@router.get("/tables/{table}/snapshots", summary="Every snapshot, or the head as of a time")
+def snapshots(
+    table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt
+) -> list[dict[str, Any]]:
+    if as_of is not None:
+        head = history.snapshot_as_of(store, table, as_of, known_at=known_at)
+        found = [head] if head is not None else []
+    else:
+        found = history.list_snapshots(store, table, known_at=known_at)
+    links = history.producers_of(store, table, found, known_at=known_at)
+    return [
+        shapes.snapshot_json(s, links.get((s.incarnation, s.snapshot.snapshot_id))) for s in found
+    ]
+
+
+@router.get("/tables/{table}/schema", summary="The schema as of a time, with field ids")
+def schema(table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt) -> dict[str, Any] | None:
+    answer = history.schema_as_of(store, table, as_of or now(), known_at=known_at)
+    return shapes.schema_json(answer) if answer is not None else None
+
+
+@router.get("/tables/{table}/schema-history", summary="Every schema, with typed changes")
+def schema_history(table: Table, store: StoreDep, known_at: KnownAt) -> list[dict[str, Any]]:
+    return [
+        shapes.schema_history_json(e)
+        for e in history.schema_history(store, table, known_at=known_at)
+    ]
+
+
+@router.get("/runs/{run_id}", summary="A run: job, state, code, inputs and outputs")
+def run(run_id: str, store: StoreDep, known_at: KnownAt) -> dict[str, Any]:
+    return shapes.run_json(run_detail(store, run_id, known_at=known_at))

@@ -1,0 +1,153 @@
+"""The past of a table: ``lineage``, ``provenance``, ``diff``, ``reproduce``, ``verify``,
+``audit``, ``impact`` and ``propagation``, with the CLI's JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from temporal_lineage.api.auth import READ
+from temporal_lineage.api.params import (
+    AsOf,
+    From,
+    KnownAt,
+    SettingsDep,
+    Since,
+    StoreDep,
+    Table,
+    To,
+)
+from temporal_lineage.query import shapes
+from temporal_lineage.query.diff import diff
+from temporal_lineage.query.impact import impact as impact_query
+from temporal_lineage.query.lineage import Direction
+from temporal_lineage.query.lineage import lineage as lineage_query
+from temporal_lineage.query.pinning import pinned_tables
+from temporal_lineage.query.propagation import propagation as propagation_query
+from temporal_lineage.query.provenance import provenance as provenance_query
+from temporal_lineage.query.reproduce import build_manifest, verify_manifest
+from temporal_lineage.query.whatif import ProposedChange, judge
+from temporal_lineage.report import audit_document, render_html
+from temporal_lineage.times import now
+
+router = APIRouter(prefix="/api/v1", dependencies=[READ], tags=["lineage"])
+
+Depth = Annotated[int, Query(ge=1, le=100, description="How many hops to follow")]
+
+
+@router.get("/tables/{table}/lineage", summary="Tables and jobs around a table as of a time")
+def lineage(
+    table: Table,
+    store: StoreDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    direction: Direction = Direction.UPSTREAM,
+    depth: Depth = 5,
+) -> dict[str, Any]:
+    graph = lineage_query(
+        store, table, as_of or now(), direction=direction, depth=depth, known_at=known_at
+    )
+    return shapes.lineage_json(graph)
+
+
+@router.get("/tables/{table}/provenance", summary="Every snapshot that went into a snapshot")
+def provenance(table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt) -> dict[str, Any]:
+    return shapes.provenance_json(provenance_query(store, table, as_of or now(), known_at=known_at))
+
+
+@router.get("/tables/{table}/diff", summary="What changed upstream between two times")
+def diff_route(
+    table: Table,
+    store: StoreDep,
+    known_at: KnownAt,
+    start: From,
+    end: To,
+) -> dict[str, Any]:
+    return diff(store, table, start, end, known_at=known_at)
+
+
+@router.get("/tables/{table}/reproduce", summary="A manifest that re-reads the data of a time")
+def reproduce(
+    table: Table, store: StoreDep, settings: SettingsDep, as_of: AsOf, known_at: KnownAt
+) -> JSONResponse:
+    """The manifest, as a download; tables that cannot be read carry their ``error``."""
+    instant = as_of or now()
+    closure = provenance_query(store, table, instant, known_at=known_at)
+    pinned = pinned_tables(store, settings, closure)
+    manifest = build_manifest(
+        pinned, root=str(table), as_of=instant, known_at=known_at, store=store.url
+    )
+    name = f"{table}-manifest.json".replace("/", "_")
+    return JSONResponse(manifest, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/verify", summary="Re-read every table of a manifest and check it")
+def verify(
+    settings: SettingsDep, manifest: Annotated[dict[str, Any], Body(description="A manifest")]
+) -> dict[str, Any]:
+    options = {source.name: dict(source.storage_options) for source in settings.sources}
+    return verify_manifest(manifest, storage_options=options)
+
+
+@router.get(
+    "/tables/{table}/audit",
+    summary="A self-contained audit report (HTML, or JSON)",
+    response_class=HTMLResponse,
+)
+def audit(
+    table: Table,
+    store: StoreDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    format: Literal["html", "json"] = "html",
+    depth: Depth = 10,
+) -> Response:
+    instant = as_of or now()
+    graph = lineage_query(
+        store, table, instant, direction=Direction.UPSTREAM, depth=depth, known_at=known_at
+    )
+    closure = provenance_query(store, table, instant, known_at=known_at)
+    document = audit_document(
+        root=str(table),
+        as_of=instant,
+        known_at=known_at,
+        generated_at=now(),
+        store=store.url,
+        lineage=shapes.lineage_json(graph),
+        provenance=shapes.provenance_json(closure),
+    )
+    if format == "json":
+        return JSONResponse(document)
+    return HTMLResponse(render_html(document))
+
+
+@router.get("/tables/{table}/impact", summary="Downstream columns of a column (what-if)")
+def impact(
+    table: Table,
+    store: StoreDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    column: Annotated[str, Query(min_length=1, description="Column path, e.g. amount")],
+    depth: Depth = 10,
+    change: Annotated[
+        str | None, Query(description="What if: drop, rename or type:<new type>")
+    ] = None,
+) -> dict[str, Any]:
+    proposed = ProposedChange.parse(change) if change else None
+    answer = impact_query(store, table, column, as_of=as_of, depth=depth, known_at=known_at)
+    verdicts = judge(answer, proposed, answer.column_type) if proposed else None
+    return shapes.impact_json(answer, verdicts, change)
+
+
+@router.get("/tables/{table}/propagation", summary="Has each schema change reached downstream?")
+def propagation(
+    table: Table,
+    store: StoreDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    since: Since,
+) -> list[dict[str, Any]]:
+    found = propagation_query(store, table, since=since, as_of=as_of, known_at=known_at)
+    return shapes.propagation_json(found)

@@ -1,0 +1,91 @@
+"""Errors as HTTP answers: a status per error class and a one-line ``detail``, never a 5xx
+for bad input."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from temporal_lineage.errors import (
+    ColumnNotFound,
+    ConfigError,
+    DataMismatch,
+    DataUnavailable,
+    InvalidEvent,
+    InvalidManifest,
+    InvalidMetadata,
+    InvalidTime,
+    LineageError,
+    NotATable,
+    PayloadTooLarge,
+    RunNotFound,
+    SnapshotNotFound,
+    SourceUnavailable,
+    SqlLineageError,
+    StoreError,
+    TableNotFound,
+)
+
+STATUS: dict[type[LineageError], int] = {
+    PayloadTooLarge: 413,
+    InvalidEvent: 400,
+    ConfigError: 422,
+    InvalidTime: 422,
+    InvalidManifest: 422,
+    SqlLineageError: 422,
+    TableNotFound: 404,
+    SnapshotNotFound: 404,
+    RunNotFound: 404,
+    ColumnNotFound: 404,
+    NotATable: 404,
+    DataUnavailable: 409,
+    DataMismatch: 409,
+    SourceUnavailable: 502,
+    InvalidMetadata: 502,
+    StoreError: 503,
+}
+
+
+def status_of(error: LineageError) -> int:
+    """The HTTP status of an error: its most specific class in the table, else 400."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of an error message."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The error body every endpoint uses: ``{"detail": "<one line>"}``."""
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _validation_line(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn errors into one-line answers."""
+
+    @app.exception_handler(LineageError)
+    async def _lineage_error(request: Request, exc: LineageError) -> JSONResponse:
+        return problem(status_of(exc), one_line(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(422, _validation_line(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), getattr(exc, "headers", None))

@@ -1,0 +1,156 @@
+"""Commands of the service: ``serve``, ``token create|list|revoke`` and ``run``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import click
+
+from temporal_lineage.cli.app import TIME, Invocation, cli, command
+from temporal_lineage.cli.output import print_json, print_mapping, print_rows
+from temporal_lineage.errors import ConfigError
+from temporal_lineage.query import shapes
+from temporal_lineage.query.runs import run_detail
+from temporal_lineage.store.tokens import Scope, create_token, list_tokens, revoke_token
+from temporal_lineage.times import format_time, now
+
+
+@cli.command()
+@click.option("--host", help="Address to bind (default: service.host, else 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: service.port, 8750).")
+@click.option("--open-reads", is_flag=True, default=None, help="Reads need no token.")
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=None,
+    help="Run the background sync (default: service.scheduler, on).",
+)
+@command(formats=("table",))
+def serve(
+    inv: Invocation,
+    host: str | None,
+    port: int | None,
+    open_reads: bool | None,
+    scheduler: bool | None,
+) -> None:
+    """HTTP API, OpenLineage endpoint and web UI, with scheduled background sync."""
+    import uvicorn
+
+    from temporal_lineage.api import create_app
+
+    settings = inv.settings()
+    service = settings.service
+    service = replace(
+        service,
+        host=host or service.host,
+        port=service.port if port is None else port,
+        open_reads=service.open_reads if open_reads is None else open_reads,
+        scheduler=service.scheduler if scheduler is None else scheduler,
+    )
+    settings = replace(settings, service=service)
+    app = create_app(settings)
+    click.echo(
+        f"serving {settings.store_url} on http://{service.host}:{service.port} "
+        f"(reads {'open' if service.open_reads else 'need a token'}, "
+        f"scheduler {'on' if service.scheduler else 'off'})",
+        err=True,
+    )
+    uvicorn.run(app, host=service.host, port=service.port, log_level="info")
+
+
+@cli.group()
+def token() -> None:
+    """API tokens (stored hashed; the secret is shown once)."""
+
+
+@token.command("create")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in Scope]),
+    required=True,
+    help="read: answers; write: also post events; admin: also trigger syncs.",
+)
+@click.option("--name", help="A label to recognise the token by.")
+@command(formats=("json", "table"))
+def token_create(inv: Invocation, scope: str, name: str | None) -> None:
+    """Make a token; prints it once (only its hash is stored)."""
+    store = inv.store()
+    try:
+        with store.begin() as conn:
+            secret = create_token(conn, Scope(scope), now(), name)
+    finally:
+        store.close()
+    document = {"token": secret, "scope": scope, "name": name}
+    if inv.json:
+        print_json(document)
+    else:
+        print_mapping(document, ["token", "scope", "name"])
+
+
+@token.command("list")
+@command()
+def token_list(inv: Invocation) -> None:
+    """Every token (prefix, scope, name, created, revoked); never a secret."""
+    store = inv.store()
+    try:
+        with store.connect() as conn:
+            found = list_tokens(conn)
+    finally:
+        store.close()
+    rows = [
+        {
+            "prefix": t.prefix,
+            "scope": t.scope.value,
+            "name": t.name,
+            "created_at": format_time(t.created_at),
+            "revoked_at": format_time(t.revoked_at),
+        }
+        for t in found
+    ]
+    if inv.json:
+        print_json(rows)
+    else:
+        print_rows(rows, ["prefix", "scope", "name", "created_at", "revoked_at"])
+
+
+@token.command("revoke")
+@click.argument("prefix")
+@command()
+def token_revoke(inv: Invocation, prefix: str) -> None:
+    """Revoke the token whose prefix is PREFIX (the 8 hex digits after ``tl_``)."""
+    store = inv.store()
+    try:
+        with store.begin() as conn:
+            done = revoke_token(conn, prefix.removeprefix("tl_").split("_")[0], now())
+    finally:
+        store.close()
+    if not done:
+        raise ConfigError(f"no live token with prefix {prefix!r}")
+    if inv.json:
+        print_json({"revoked": prefix})
+    else:
+        click.echo(f"revoked {prefix}")
+
+
+@cli.command("run")
+@click.argument("run_id")
+@click.option("--known-at", type=TIME, help="Ignore facts recorded after this time.")
+@command()
+def run_command(inv: Invocation, run_id: str, known_at: datetime | None) -> None:
+    """One run: its job, state, code, the snapshots it read and the ones it wrote."""
+    store = inv.store()
+    try:
+        document = shapes.run_json(run_detail(store, run_id, known_at=known_at))
+    finally:
+        store.close()
+    if inv.json:
+        print_json(document)
+        return
+    print_mapping(document, ["run", "job", "state", "started_at", "ended_at", "code_version"])
+    print_rows(document["inputs"], ["table", "snapshot", "committed_at"], title="read")
+    outputs = [
+        {"table": o["table"], "snapshot": s["snapshot"], "committed_at": s["committed_at"]}
+        for o in document["outputs"]
+        for s in o["snapshots"] or [{"snapshot": None, "committed_at": None}]
+    ]
+    print_rows(outputs, ["table", "snapshot", "committed_at"], title="wrote")
