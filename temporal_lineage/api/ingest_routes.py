@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -83,10 +83,10 @@ def _answer(report: IngestReport) -> JSONResponse:
     if report.rejected:
         first = report.rejected[0].error
         more = f" (+{len(report.rejected) - 1} more)" if len(report.rejected) > 1 else ""
-        return problem(status.HTTP_422_UNPROCESSABLE_ENTITY, f"{first}{more}; nothing stored")
+        return problem(422, f"{first}{more}; nothing stored")
     return JSONResponse(
         {"accepted": report.accepted, "duplicates": report.duplicates},
-        status_code=status.HTTP_201_CREATED,
+        status_code=201,
     )
 
 
@@ -94,8 +94,6 @@ async def _ingest(request: Request, *, single: bool) -> JSONResponse:
     state = app_state(request)
     limit = int(state.settings.service.max_body_mb * 1024 * 1024)
     data = await _body(request, limit)
-    if single and not data.lstrip().startswith(b"{"):
-        raise InvalidEvent("body must be one JSON object (use /api/v1/lineage/batch for several)")
     report = await run_in_threadpool(
         ingest_payload,
         state.store,
