@@ -94,13 +94,10 @@ async def _ingest(request: Request, *, single: bool) -> JSONResponse:
     state = app_state(request)
     limit = int(state.settings.service.max_body_mb * 1024 * 1024)
     data = await _body(request, limit)
+    origin = f"POST {request.url.path}"
     report = await run_in_threadpool(
-        ingest_payload,
-        state.store,
-        data,
-        origin=f"POST {request.url.path}",
-        atomic=True,
-        single=single,
+        state.write,
+        lambda: ingest_payload(state.store, data, origin=origin, atomic=True, single=single),
     )
     return _answer(report)
 

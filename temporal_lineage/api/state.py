@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TypeVar, cast
 
 from fastapi import Request
 
 from temporal_lineage.config import Settings
 from temporal_lineage.store import Store
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -17,7 +21,19 @@ class AppState:
 
     settings: Settings
     store: Store
-    extras: dict[str, Any] = field(default_factory=dict)
+    _writes: threading.Lock = field(default_factory=threading.Lock)
+
+    def write(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (a write transaction): one at a time on SQLite.
+
+        SQLite admits one writer; threads that find the file locked sleep in its busy
+        handler (in growing steps), so queueing them here is much faster under concurrent
+        posts. PostgreSQL writes run concurrently.
+        """
+        if self.store.dialect != "sqlite":
+            return work()
+        with self._writes:
+            return work()
 
 
 def app_state(request: Request) -> AppState:
