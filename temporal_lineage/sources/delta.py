@@ -114,10 +114,15 @@ class DeltaSource(Source):
         if self.root is None:
             entries = [TableEntry(TableRef(self.name, _basename(uri)), uri) for uri in self.tables]
             return Discovery(tuple(entries))
-        if not self.storage.is_dir(self.root):
-            raise SourceUnavailable(f"source {self.name}: root not found: {self.root}")
-        found: list[TableEntry] = []
-        self._walk(self.root, (), found)
+        try:
+            if not self.storage.is_dir(self.root):
+                raise SourceUnavailable(f"source {self.name}: root not found: {self.root}")
+            found: list[TableEntry] = []
+            self._walk(self.root, (), found)
+        except OSError as exc:  # an unreachable object store, a folder we may not read
+            raise SourceUnavailable(
+                f"source {self.name}: cannot list {self.root}: {_first_line(exc)}"
+            ) from exc
         return Discovery(tuple(found))
 
     def _walk(self, folder: str, parts: tuple[str, ...], found: list[TableEntry]) -> None:
@@ -138,11 +143,18 @@ class DeltaSource(Source):
         previous = DeltaCursor.decode(cursor)
         if previous is None:
             return True
-        if self.storage.exists(self._log(entry, commit_name(previous.version + 1))):
-            return True
-        # Log cleanup (which may come without a commit) removes the oldest commit files.
-        oldest = previous.oldest
-        return oldest is not None and not self.storage.exists(self._log(entry, commit_name(oldest)))
+        try:
+            if self.storage.exists(self._log(entry, commit_name(previous.version + 1))):
+                return True
+            # Log cleanup (which may come without a commit) removes the oldest commit files.
+            oldest = previous.oldest
+            return oldest is not None and not self.storage.exists(
+                self._log(entry, commit_name(oldest))
+            )
+        except OSError as exc:
+            raise SourceUnavailable(
+                f"{entry.ref}: cannot reach the Delta log: {_first_line(exc)}"
+            ) from exc
 
     def read(self, entry: TableEntry, cursor: str | None) -> TableState:
         previous = DeltaCursor.decode(cursor)
@@ -153,9 +165,12 @@ class DeltaSource(Source):
             return self._read_all(entry, listing)
         except FileNotFoundError as exc:
             raise InvalidMetadata(f"{entry.ref}: log file vanished: {exc.filename or exc}") from exc
-        except (ValueError, KeyError, TypeError, OSError) as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InvalidMetadata(f"{entry.ref}: malformed Delta log: {message}") from exc
+        except OSError as exc:  # the store answered with an error, or not at all
+            raise SourceUnavailable(
+                f"{entry.ref}: cannot read the Delta log: {_first_line(exc)}"
+            ) from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidMetadata(f"{entry.ref}: malformed Delta log: {_first_line(exc)}") from exc
 
     def _list(self, entry: TableEntry) -> _Listing:
         commits: set[int] = set()
@@ -284,6 +299,11 @@ class DeltaSource(Source):
             retained_from=listing.earliest_commit,
             snapshots_complete=False,
         )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _basename(uri: str) -> str:

@@ -6,6 +6,7 @@ The only module that imports pyiceberg. History is read from the metadata JSON d
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -37,8 +38,10 @@ def _file_errors(ref: TableRef) -> Iterator[None]:
         yield
     except FileNotFoundError as exc:
         raise InvalidMetadata(f"{ref}: metadata file vanished: {exc.filename or exc}") from exc
-    except (OSError, ValueError) as exc:
+    except (IsADirectoryError, ValueError) as exc:
         raise InvalidMetadata(f"{ref}: {_first_line(exc)}") from exc
+    except OSError as exc:  # the store answered with an error, or not at all
+        raise SourceUnavailable(f"{ref}: cannot read metadata: {_first_line(exc)}") from exc
 
 
 @contextmanager
@@ -74,6 +77,29 @@ def metadata_version(name: str) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
+def file_io_properties(
+    properties: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The catalog's properties for its FileIO, with the S3 region filled in when needed.
+
+    With a custom ``s3.endpoint`` (MinIO, Ceph, a test server) and no region, pyiceberg
+    asks AWS itself which region the bucket is in: a call to the internet that fails (or
+    finds somebody else's bucket) and costs seconds. The region then comes from
+    ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else ``us-east-1``, as the AWS SDKs do.
+
+    >>> file_io_properties({"s3.endpoint": "http://minio:9000"}, {})["s3.region"]
+    'us-east-1'
+    >>> "s3.region" in file_io_properties({"warehouse": "s3://b/wh"}, {"AWS_REGION": "eu-west-1"})
+    False
+    """
+    env = os.environ if environ is None else environ
+    found = dict(properties)
+    has_region = any(found.get(k) for k in ("s3.region", "client.region"))
+    if found.get("s3.endpoint") and not has_region:
+        found["s3.region"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return found
+
+
 class IcebergRootSource(Source):
     """Every folder below ``root`` holding ``metadata/*.metadata.json`` (Hadoop layout)."""
 
@@ -86,11 +112,16 @@ class IcebergRootSource(Source):
         self.storage: Storage = storage_for(self.root, storage_options)
 
     def discover(self) -> Discovery:
-        if not self.storage.is_dir(self.root):
-            raise SourceUnavailable(f"source {self.name}: root not found: {self.root}")
         tables: list[TableEntry] = []
         skipped: list[Skipped] = []
-        self._walk(self.root, (), tables, skipped)
+        try:
+            if not self.storage.is_dir(self.root):
+                raise SourceUnavailable(f"source {self.name}: root not found: {self.root}")
+            self._walk(self.root, (), tables, skipped)
+        except OSError as exc:  # an unreachable object store, a folder we may not read
+            raise SourceUnavailable(
+                f"source {self.name}: cannot list {self.root}: {_first_line(exc)}"
+            ) from exc
         return Discovery(tuple(tables), tuple(skipped))
 
     def _walk(
@@ -171,6 +202,10 @@ class IcebergRootSource(Source):
                 return self.storage.read_bytes(local, limit)
             except (FileNotFoundError, IsADirectoryError):
                 return None
+            except OSError as exc:  # not gone, unreachable: never date a schema by guess
+                raise SourceUnavailable(
+                    f"{entry.ref}: cannot read metadata: {_first_line(exc)}"
+                ) from exc
 
         with _file_errors(entry.ref):
             raw = self.storage.read_bytes(entry.pointer)
@@ -193,6 +228,7 @@ class IcebergCatalogSource(Source):
         self.properties = dict(properties)
         self.namespaces = namespaces
         self._catalog: Any = None
+        self._file_io: dict[str, Any] = {}
 
     @property
     def catalog(self) -> Any:
@@ -266,12 +302,20 @@ class IcebergCatalogSource(Source):
         previous = IcebergCursor.decode(cursor)
         return previous is None or previous.location != entry.pointer
 
-    def read(self, entry: TableEntry, cursor: str | None) -> TableState:
+    def _io(self, location: str) -> Any:
+        """The catalog's FileIO for ``location``, one per scheme, kept."""
         from pyiceberg.io import load_file_io
 
+        scheme = location.split("://", 1)[0] if "://" in location else "file"
+        if scheme not in self._file_io:
+            properties = file_io_properties(self.catalog.properties)
+            self._file_io[scheme] = load_file_io(properties, location)
+        return self._file_io[scheme]
+
+    def read(self, entry: TableEntry, cursor: str | None) -> TableState:
         if not entry.pointer:
             raise InvalidMetadata(f"{entry.ref}: the catalog has no metadata location for it")
-        io = load_file_io(self.catalog.properties, entry.pointer)
+        io = self._io(entry.pointer)
 
         def read_bytes(path: str, limit: int | None = None) -> bytes:
             with io.new_input(path).open() as stream:

@@ -127,34 +127,73 @@ class ObjectStorage:
         return bool(info.type == self._pafs.FileType.Directory) or bool(self.list_dir(path))
 
 
-def _s3_arguments(options: Mapping[str, str]) -> dict[str, object]:
-    """Map delta-rs / object_store style option names to pyarrow's S3FileSystem arguments."""
+# Where object_store (delta-rs) reads S3 settings from the environment when the options do
+# not give them; pyarrow itself reads the credentials and region but not these.
+_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT")
+_ALLOW_HTTP_ENV = "AWS_ALLOW_HTTP"
+
+
+def _s3_arguments(
+    options: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """Map delta-rs / object_store and pyiceberg option names to pyarrow's S3FileSystem.
+
+    The endpoint and ``AWS_ALLOW_HTTP`` fall back to the environment as delta-rs does, so a
+    source configured like the writer reaches the same server (pyarrow alone would go to
+    AWS). Options win over the environment.
+
+    >>> _s3_arguments({"AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}, {})
+    {'endpoint_override': '127.0.0.1:9000', 'scheme': 'http'}
+    >>> _s3_arguments({"s3.endpoint": "minio:9000", "aws_allow_http": "true"}, {})
+    {'endpoint_override': 'minio:9000', 'scheme': 'http'}
+    >>> _s3_arguments({}, {"AWS_ENDPOINT_URL": "https://s3.example.com"})
+    {'endpoint_override': 's3.example.com', 'scheme': 'https'}
+    """
+    env = os.environ if environ is None else environ
     lowered = {k.lower(): v for k, v in options.items()}
 
     def pick(*names: str) -> str | None:
         for name in names:
-            if name in lowered:
+            if lowered.get(name):
                 return lowered[name]
         return None
 
     arguments: dict[str, object] = {}
-    endpoint = pick("aws_endpoint_url", "aws_endpoint", "endpoint_url", "endpoint", "s3.endpoint")
+    endpoint = pick(
+        "aws_endpoint_url_s3",
+        "aws_endpoint_url",
+        "aws_endpoint",
+        "endpoint_url",
+        "endpoint",
+        "s3.endpoint",
+    ) or next((env[name] for name in _ENDPOINT_ENV if env.get(name)), None)
+    allow_http = pick("aws_allow_http", "allow_http") or env.get(_ALLOW_HTTP_ENV, "")
     if endpoint:
-        parsed = urlparse(endpoint)
-        arguments["endpoint_override"] = parsed.netloc or endpoint
-        if parsed.scheme:
+        if "://" in endpoint:
+            parsed = urlparse(endpoint)
+            arguments["endpoint_override"] = parsed.netloc + parsed.path.rstrip("/")
             arguments["scheme"] = parsed.scheme
+        else:
+            arguments["endpoint_override"] = endpoint
+            arguments["scheme"] = "http" if allow_http.lower() == "true" else "https"
     for target, names in {
         "access_key": ("aws_access_key_id", "access_key_id", "s3.access-key-id"),
         "secret_key": ("aws_secret_access_key", "secret_access_key", "s3.secret-access-key"),
-        "session_token": ("aws_session_token", "session_token"),
-        "region": ("aws_region", "region", "s3.region"),
+        "session_token": ("aws_session_token", "session_token", "token", "s3.session-token"),
+        "region": ("aws_region", "region", "aws_default_region", "s3.region", "client.region"),
     }.items():
         value = pick(*names)
         if value:
             arguments[target] = value
-    if pick("aws_allow_http", "allow_http") == "true":
-        arguments["scheme"] = "http"
+    virtual = pick(
+        "aws_virtual_hosted_style_request",
+        "virtual_hosted_style_request",
+        "s3.force-virtual-addressing",
+    )
+    if virtual is not None:
+        arguments["force_virtual_addressing"] = virtual.lower() == "true"
+    elif (path_style := pick("s3.path-style-access")) is not None:
+        arguments["force_virtual_addressing"] = path_style.lower() != "true"
     return arguments
 
 
