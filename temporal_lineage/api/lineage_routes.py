@@ -30,6 +30,7 @@ from temporal_lineage.query.provenance import provenance as provenance_query
 from temporal_lineage.query.reproduce import build_manifest, verify_manifest
 from temporal_lineage.query.whatif import ProposedChange, judge
 from temporal_lineage.report import audit_document, render_html
+from temporal_lineage.sources.factory import read_options
 from temporal_lineage.times import now
 
 router = APIRouter(prefix="/api/v1", dependencies=[READ], tags=["lineage"])
@@ -87,7 +88,7 @@ def reproduce(
 def verify(
     settings: SettingsDep, manifest: Annotated[dict[str, Any], Body(description="A manifest")]
 ) -> dict[str, Any]:
-    options = {source.name: dict(source.storage_options) for source in settings.sources}
+    options = {source.name: read_options(source) for source in settings.sources}
     return verify_manifest(manifest, storage_options=options)
 
 

@@ -23,6 +23,7 @@ from temporal_lineage.query.pinning import pinned_tables
 from temporal_lineage.query.provenance import provenance
 from temporal_lineage.query.reproduce import build_manifest, verify_manifest
 from temporal_lineage.report import audit_document, render_html
+from temporal_lineage.sources.factory import read_options
 from temporal_lineage.store import open_store
 from temporal_lineage.times import now
 
@@ -273,7 +274,7 @@ def verify_command(inv: Invocation, manifest: Path) -> None:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{manifest}: not a manifest: {exc}") from exc
     settings = inv.settings()
-    options = {source.name: dict(source.storage_options) for source in settings.sources}
+    options = {source.name: read_options(source) for source in settings.sources}
     result = verify_manifest(document, storage_options=options)
     if inv.json:
         print_json(result)

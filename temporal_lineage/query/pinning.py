@@ -7,6 +7,7 @@ from temporal_lineage.errors import ConfigError
 from temporal_lineage.model import Format
 from temporal_lineage.query.provenance import Provenance
 from temporal_lineage.query.reproduce import PinnedTable
+from temporal_lineage.sources.factory import read_options
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor
 from temporal_lineage.store import Store, reads
 
@@ -35,7 +36,7 @@ def pinned_tables(store: Store, settings: Settings, graph: Provenance) -> list[P
                 else None
             )
             try:
-                options = dict(settings.source(table.ref.source).storage_options)
+                options = read_options(settings.source(table.ref.source))
             except ConfigError:
                 options = {}  # a source no longer configured: local files still read
             pinned.append(
