@@ -50,3 +50,8 @@ export function ellipsize(text, max) {
 export function show(value) {
   return value === null || value === undefined || value === "" ? "\u2013" : String(value);
 }
+
+/** A URL query ("a=1&b=2") with the colons of ISO times left readable. */
+export function queryString(params) {
+  return new URLSearchParams(params).toString().replace(/%3A/gi, ":");
+}

@@ -25,7 +25,7 @@ export function strongestKind(evidence) {
 const NODE_HEIGHT = 60;
 const CHAR_WIDTH = 7.2;
 const MIN_WIDTH = 190;
-const MAX_WIDTH = 300;
+const MAX_WIDTH = 240;
 const PAD = 10;
 const MIN_ZOOM = 0.03;
 const MAX_ZOOM = 4;
@@ -79,8 +79,9 @@ export class GraphView {
           viewBox: "0 0 10 10",
           refX: "9",
           refY: "5",
-          markerWidth: "7",
-          markerHeight: "7",
+          markerUnits: "userSpaceOnUse",
+          markerWidth: "9",
+          markerHeight: "9",
           orient: "auto-start-reverse",
           class: `marker ev-${kind}`,
         },
@@ -113,7 +114,10 @@ export class GraphView {
       this.findInput,
       button("+", "Zoom in", "zoom-in", () => this.zoomBy(1.25)),
       button("\u2212", "Zoom out", "zoom-out", () => this.zoomBy(0.8)),
-      button("Fit", "Fit the graph to the view", "zoom-fit", () => this.fit()),
+      button("Fit", "Fit the graph to the view", "zoom-fit", () => {
+        this.userMoved = false;
+        this.fit();
+      }),
       this.countLabel,
     );
     const legendBox = legend
@@ -132,8 +136,10 @@ export class GraphView {
       : null;
     this.el = h("div", { class: "graph-view", "data-testid": "graph-view" }, toolbar, this.svg, legendBox);
     this.bindPanZoom();
+    // Until the user pans or zooms, the graph keeps fitting the view (e.g. when a panel opens).
+    this.userMoved = false;
     new ResizeObserver(() => {
-      if (this.needsFit && this.svg.clientWidth > 0) this.fit();
+      if ((this.needsFit || !this.userMoved) && this.svg.clientWidth > 0) this.fit();
     }).observe(this.svg);
   }
 
@@ -213,6 +219,7 @@ export class GraphView {
     this.countLabel.textContent = `${nodes.length} nodes, ${edges.length} edges`;
     if (this.selected) this.select(this.selected);
     if (this.findInput.value) this.find(this.findInput.value, false);
+    this.userMoved = false;
     this.fit();
   }
 
@@ -270,6 +277,7 @@ export class GraphView {
   centreOn(id) {
     const box = this.layout && this.layout.boxes.get(id);
     if (!box) return;
+    this.userMoved = true;
     const k = Math.max(this.view.k, 0.8);
     this.view = {
       k,
@@ -300,6 +308,7 @@ export class GraphView {
   }
 
   zoomBy(factor, cx = this.svg.clientWidth / 2, cy = this.svg.clientHeight / 2) {
+    this.userMoved = true;
     const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.view.k * factor));
     const ratio = k / this.view.k;
     this.view = { k, x: cx - (cx - this.view.x) * ratio, y: cy - (cy - this.view.y) * ratio };
@@ -340,6 +349,7 @@ export class GraphView {
       if (!this.dragged) {
         // Captured only once it is a drag, so that a plain click still reaches the node.
         this.dragged = true;
+        this.userMoved = true;
         this.svg.setPointerCapture(drag.id);
         this.svg.classList.add("panning");
       }

@@ -8,7 +8,7 @@
 // routed from the source's right side through their dummy points to the target's left side.
 
 const DEFAULTS = {
-  layerGap: 96,
+  layerGap: 72,
   nodeGap: 18,
   dummyGap: 8,
   margin: 24,

@@ -169,7 +169,7 @@ export class LineagePage extends TablePage {
       return;
     }
     const edges = this.answer.edges.filter((e) => e.from === id || e.to === id);
-    const extra = edges.length
+    const after = edges.length
       ? h(
           "section",
           { "data-testid": "node-edges" },
@@ -189,7 +189,7 @@ export class LineagePage extends TablePage {
           ),
         )
       : null;
-    this.panel.open(id, { matched: node.matched !== false, asOf: this.times.asOf, knownAt: this.times.knownAt, extra });
+    this.panel.open(id, { matched: node.matched !== false, asOf: this.times.asOf, knownAt: this.times.knownAt, after });
   }
 
   openEdge(edge) {

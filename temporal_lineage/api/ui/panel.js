@@ -1,17 +1,18 @@
 // The side panel of a table: its snapshot timeline (runs, evidence) and schema history as diffs.
 
 import { ApiError, Unauthorized, getJson, tablePath } from "./api.js";
-import { h, replace, s, show } from "./dom.js";
+import { h, queryString, replace, s, show } from "./dom.js";
 import { display, iso } from "./time.js";
 
 const SHOWN_SNAPSHOTS = 60;
 
 /** Links to the pages of a table, keeping the chosen times. */
 export function tableLinks(table, times) {
-  const query = new URLSearchParams();
-  if (times.asOf !== null) query.set("as_of", iso(times.asOf));
-  if (times.knownAt !== null) query.set("known_at", iso(times.knownAt));
-  const tail = query.toString() ? `?${query}` : "";
+  const query = {};
+  if (times.asOf !== null) query.as_of = iso(times.asOf);
+  if (times.knownAt !== null) query.known_at = iso(times.knownAt);
+  const text = queryString(query);
+  const tail = text ? `?${text}` : "";
   const ref = encodeURIComponent(table);
   return {
     lineage: `#/table/${ref}${tail}`,
@@ -27,14 +28,22 @@ export function runLink(run, knownAt) {
   return h("a", { href: `#/run/${encodeURIComponent(run)}${tail}`, class: "mono", "data-testid": "run-link" }, run);
 }
 
-/** Evidence [{kind, detail}] as badges with their detail. */
-export function evidenceList(evidence) {
+/**
+ * Evidence [{kind, detail}] as badges with their detail; a detail that only repeats the
+ * run id shown next to it (`run`) is left to the badge's tooltip.
+ */
+export function evidenceList(evidence, run = null) {
   if (!evidence || !evidence.length) return h("span", { class: "muted", "data-testid": "evidence" }, "no evidence");
   return h(
     "ul",
     { class: "evidence", "data-testid": "evidence" },
     evidence.map((e) =>
-      h("li", {}, h("span", { class: `badge ev-${e.kind}`, "data-kind": e.kind }, e.kind), " ", h("span", { class: "detail" }, show(e.detail))),
+      h(
+        "li",
+        {},
+        h("span", { class: `badge ev-${e.kind}`, "data-kind": e.kind, title: show(e.detail) }, e.kind),
+        run && e.detail === `run id ${run}` ? null : [" ", h("span", { class: "detail" }, show(e.detail))],
+      ),
     ),
   );
 }
@@ -127,8 +136,8 @@ export class TablePanel {
     this.el.replaceChildren();
   }
 
-  /** Show `table` at these times; `extra` is a node shown above the history (or null). */
-  async open(table, { matched = true, asOf, knownAt, extra = null }) {
+  /** Show `table` at these times; `extra` and `after` are shown above and below its history. */
+  async open(table, { matched = true, asOf, knownAt, extra = null, after = null }) {
     const sequence = ++this.sequence;
     if (table !== this.table) this.showAll = false;
     this.table = table;
@@ -148,6 +157,7 @@ export class TablePanel {
         header,
         extra,
         h("p", { class: "muted" }, "A dataset seen in OpenLineage events, not a table of a watched source: it has no snapshots here."),
+        after,
       );
       this.el.dataset.state = "ready";
       return;
@@ -191,6 +201,7 @@ export class TablePanel {
       this.headSection(head, asOf),
       this.snapshotSection(snapshots, head, asOf, knownAt),
       this.schemaSection(history, table, at, known),
+      after,
     );
     this.el.dataset.state = "ready";
     this.el.dataset.head = head ? String(head.snapshot) : "";
@@ -242,29 +253,43 @@ export class TablePanel {
             display(snap.committed_at),
           ),
         ),
-        h("div", { class: "snapshot-run" }, "run ", runLink(snap.run, knownAt)),
-        evidenceList(snap.evidence),
+        h("div", { class: "snapshot-run" }, "run ", runLink(snap.run, knownAt), evidenceList(snap.evidence, snap.run)),
       );
     });
-    const more =
-      shown.length < ordered.length
-        ? h("button", { type: "button", class: "link", "data-testid": "snapshots-all", onclick: () => { this.showAll = true; replace(this.el.querySelector("[data-testid=snapshot-timeline]"), ...this.snapshotSection(snapshots, head, asOf, knownAt).childNodes); } }, `show all ${ordered.length}`)
-        : null;
-    return h(
+    const section = h(
       "section",
       { "data-testid": "snapshot-timeline" },
       title,
       timelineSvg(snapshots, head ? head.snapshot : null, asOf, (t) => this.onAsOf(t)),
       h("ol", { class: "snapshots" }, rows),
-      more,
     );
+    if (shown.length < ordered.length) {
+      const showAll = () => {
+        this.showAll = true;
+        section.replaceWith(this.snapshotSection(snapshots, head, asOf, knownAt));
+      };
+      section.append(h("button", { type: "button", class: "link", "data-testid": "snapshots-all", onclick: showAll }, `show all ${ordered.length}`));
+    }
+    return section;
   }
 
   schemaSection(history, table, at, known) {
+    // The schema in force at a time is the latest one that took effect at or before it.
+    const instant = Date.parse(at);
+    let inForce = -1;
+    history.forEach((entry, i) => {
+      if (Date.parse(entry.effective_at) <= instant) inForce = i;
+    });
     const entries = history.map((entry, i) =>
       h(
         "li",
-        { class: "schema-entry", "data-testid": "schema-version", "data-schema-id": show(entry.schema_id) },
+        {
+          class: `schema-entry${i === inForce ? " current" : ""}`,
+          title: i === inForce ? "the schema in force at this time" : null,
+          "data-testid": "schema-version",
+          "data-schema-id": show(entry.schema_id),
+          "data-current": i === inForce ? "true" : "false",
+        },
         h(
           "div",
           { class: "schema-head" },

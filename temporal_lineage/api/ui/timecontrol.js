@@ -29,6 +29,13 @@ export class TimeControl {
       "data-testid": "as-of-slider",
       oninput: () => this.slide(false),
       onchange: () => this.slide(true),
+      // Arrow keys go from commit to commit (a step of the range itself is one millisecond).
+      onkeydown: (event) => {
+        const direction = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1 }[event.key];
+        if (!direction) return;
+        event.preventDefault();
+        this.step(direction);
+      },
     });
     this.ticks = h("div", { class: "ticks", "aria-hidden": "true" });
     this.asOfInput = h("input", {
