@@ -96,10 +96,10 @@ export class TablePage extends Page {
     this.paintTabs();
   }
 
-  /** The times as API parameters (as_of "now" is sent as the current instant). */
+  /** The times as API parameters (no as_of: the server's now, whatever this clock says). */
   apiTimes() {
     return {
-      as_of: iso(this.times.asOf ?? Date.now()),
+      as_of: this.times.asOf !== null ? iso(this.times.asOf) : null,
       known_at: this.times.knownAt !== null ? iso(this.times.knownAt) : null,
     };
   }

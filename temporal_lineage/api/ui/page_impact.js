@@ -109,7 +109,7 @@ export class ImpactPage extends TablePage {
       if (!ticket.isCurrent()) return;
       this.paintImpact(impact);
       this.paintPropagation(propagation, impact ? impact.field_id : null);
-      this.el.dataset.asOf = times.as_of;
+      this.el.dataset.asOf = times.as_of ?? "";
       this.done();
     } catch (error) {
       if (ticket.isCurrent()) this.fail(error);

@@ -189,7 +189,13 @@ export class LineagePage extends TablePage {
           ),
         )
       : null;
-    this.panel.open(id, { matched: node.matched !== false, asOf: this.times.asOf, knownAt: this.times.knownAt, after });
+    this.panel.open(id, {
+      matched: node.matched !== false,
+      asOf: this.times.asOf,
+      at: Date.parse(this.answer.as_of),
+      knownAt: this.times.knownAt,
+      after,
+    });
   }
 
   openEdge(edge) {

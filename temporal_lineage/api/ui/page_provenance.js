@@ -200,7 +200,12 @@ export class ProvenancePage extends TablePage {
       ),
       evidenceList(node.evidence),
     );
-    this.panel.open(node.table, { asOf: this.times.asOf, knownAt: this.times.knownAt, extra });
+    this.panel.open(node.table, {
+      asOf: this.times.asOf,
+      at: Date.parse(this.answer.as_of),
+      knownAt: this.times.knownAt,
+      extra,
+    });
   }
 
   async reproduce() {
@@ -210,7 +215,7 @@ export class ProvenancePage extends TablePage {
     this.reproduceStatus.dataset.state = "loading";
     try {
       const safe = this.ref.replace(/[^\w.-]+/g, "_");
-      const file = await getDownload(tablePath(this.ref, "reproduce"), times, `${safe}-${times.as_of.replace(/:/g, "")}.manifest.json`);
+      const file = await getDownload(tablePath(this.ref, "reproduce"), times, `${safe}-${(times.as_of ?? "now").replace(/:/g, "")}.manifest.json`);
       const manifest = parseJson(file.text);
       const blob = new Blob([file.text], { type: "application/json" });
       const url = URL.createObjectURL(blob);

@@ -136,8 +136,11 @@ export class TablePanel {
     this.el.replaceChildren();
   }
 
-  /** Show `table` at these times; `extra` and `after` are shown above and below its history. */
-  async open(table, { matched = true, asOf, knownAt, extra = null, after = null }) {
+  /**
+   * Show `table` at these times (`at`: the instant "now" stood for in the page's answer);
+   * `extra` and `after` are shown above and below its history.
+   */
+  async open(table, { matched = true, asOf, at = null, knownAt, extra = null, after = null }) {
     const sequence = ++this.sequence;
     if (table !== this.table) this.showAll = false;
     this.table = table;
@@ -170,7 +173,7 @@ export class TablePanel {
       h("a", { href: links.impact, "data-testid": "panel-impact-link" }, "Columns & impact"),
     );
     replace(this.el, header, nav, extra, h("p", { class: "muted" }, "Loading\u2026"));
-    const at = iso(asOf ?? Date.now());
+    const instant = iso(asOf ?? at ?? Date.now());
     const known = knownAt !== null ? iso(knownAt) : null;
     let snapshots;
     let heads;
@@ -178,7 +181,7 @@ export class TablePanel {
     try {
       [snapshots, heads, history] = await Promise.all([
         getJson(tablePath(table, "snapshots"), { known_at: known }),
-        getJson(tablePath(table, "snapshots"), { as_of: at, known_at: known }),
+        getJson(tablePath(table, "snapshots"), { as_of: instant, known_at: known }),
         getJson(tablePath(table, "schema-history"), { known_at: known }),
       ]);
     } catch (error) {
@@ -200,7 +203,7 @@ export class TablePanel {
       extra,
       this.headSection(head, asOf),
       this.snapshotSection(snapshots, head, asOf, knownAt),
-      this.schemaSection(history, table, at, known),
+      this.schemaSection(history, table, instant, known),
       after,
     );
     this.el.dataset.state = "ready";
