@@ -302,16 +302,26 @@ def _driver_seconds(profiler: Any) -> float:
     return round(spent, 4)
 
 
-def profile_query(store: Any, kind: str, pair: Pair, out: Path) -> dict[str, Any]:
-    """cProfile one call, with every statement attributed to the product code that issued it."""
+def profile_call(
+    store: Any,
+    call: Callable[[], Any],
+    out: Path,
+    title: str,
+    sizes: Callable[[Any], dict[str, int]],
+) -> dict[str, Any]:
+    """cProfile one call, with every statement attributed to the product code that issued it.
+
+    ``sizes`` says how big the answer is (``{"nodes": 12, "edges": 11}``); the listing, headed
+    by ``title``, is written to ``out``.
+    """
     import cProfile
 
-    _call(kind, store, pair)  # warm
+    call()  # warm
     profiler = cProfile.Profile()
     with statements(store.engine, detail=True) as log:
         started = time.perf_counter()
         profiler.enable()
-        answer = _call(kind, store, pair)
+        answer = call()
         profiler.disable()
         total = time.perf_counter() - started
     summary = measure.profile_summary(profiler, out)
@@ -325,9 +335,10 @@ def profile_query(store: Any, kind: str, pair: Pair, out: Path) -> dict[str, Any
             plans[name] = _explain(store, statement, parameters)
         except Exception as exc:  # noqa: BLE001 - a plan is context, never a failure
             plans[name] = [f"(no plan: {type(exc).__name__}: {str(exc).splitlines()[0][:160]})"]
-    lines = [f"{kind} of {pair.source}.{pair.identifier} as of {pair.as_of.isoformat()}"]
+    size = sizes(answer)
+    lines = [title]
     lines.append(
-        f"{len(answer.nodes)} nodes, {len(answer.edges)} edges; {log.count} statements, "
+        f"{', '.join(f'{v} {k}' for k, v in size.items())}; {log.count} statements, "
         f"{log.db_seconds * 1000:.1f} ms in the driver's execute of {total * 1000:.1f} ms "
         f"(under cProfile); {summary['driver_calls_s'] * 1000:.1f} ms in driver calls "
         "(execute + fetch, by cProfile)"
@@ -347,11 +358,7 @@ def profile_query(store: Any, kind: str, pair: Pair, out: Path) -> dict[str, Any
     out.write_text("\n".join(lines) + "\n\n" + out.read_text(encoding="utf-8"), encoding="utf-8")
     summary.update(
         {
-            "query": kind,
-            "table": f"{pair.source}.{pair.identifier}",
-            "as_of": pair.as_of.isoformat(),
-            "nodes": len(answer.nodes),
-            "edges": len(answer.edges),
+            **size,
             "statements": log.count,
             "execute_ms": round(log.db_seconds * 1000, 2),
             "wall_ms_under_profile": round(total * 1000, 2),
@@ -374,6 +381,25 @@ def profile_query(store: Any, kind: str, pair: Pair, out: Path) -> dict[str, Any
                 for name, (count, spent, span) in shapes
             ],
             "plans": plans,
+        }
+    )
+    return summary
+
+
+def profile_query(store: Any, kind: str, pair: Pair, out: Path) -> dict[str, Any]:
+    """cProfile one lineage or provenance call (see ``profile_call``)."""
+    summary = profile_call(
+        store,
+        lambda: _call(kind, store, pair),
+        out,
+        f"{kind} of {pair.source}.{pair.identifier} as of {pair.as_of.isoformat()}",
+        lambda answer: {"nodes": len(answer.nodes), "edges": len(answer.edges)},
+    )
+    summary.update(
+        {
+            "query": kind,
+            "table": f"{pair.source}.{pair.identifier}",
+            "as_of": pair.as_of.isoformat(),
         }
     )
     return summary
@@ -414,6 +440,77 @@ def measure_store(
     return result
 
 
+Measure = Callable[[Any, str, synthetic.Plan], dict[str, Any]]
+"""One workload on an open store: ``(store, database label, plan) -> figures``."""
+
+
+def on_stores(
+    scale: float,
+    cache_dir: Path,
+    pg_admin_url: str | None,
+    measures: dict[str, Measure],
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, dict[str, Any]]:
+    """Every measure on the synthetic store of each database, made (or opened) once.
+
+    SQLite is the cached file; PostgreSQL (when ``pg_admin_url`` is given) a database of
+    this run's own, generated with COPY and dropped at the end. Returns, per measure, its
+    figures per database (with how the store was made) and the store's size.
+    """
+    from temporal_lineage.store import open_store
+
+    results: dict[str, dict[str, Any]] = {name: {"scale": scale} for name in measures}
+    log(f"  SQLite: synthetic store at scale {scale} (cached in {cache_dir}) ...")
+    generated, seconds = measure.time_call(
+        lambda: synthetic.ensure_sqlite(scale, cache_dir, log=log)
+    )
+    made = generated.as_json()
+    made["ensure_s"] = round(seconds, 2)
+    store = open_store(generated.url)
+    try:
+        for name, run_measure in measures.items():
+            results[name]["sqlite"] = run_measure(store, "sqlite", generated.plan)
+            results[name]["sqlite"]["generation"] = made
+    finally:
+        store.close()
+    if pg_admin_url:
+        with synthetic.pg_database(pg_admin_url, "queries") as url:
+            log("  PostgreSQL: generating the synthetic store (COPY) ...")
+            generated = synthetic.generate_postgres(url, scale, log=log)
+            store = open_store(url)
+            try:
+                for name, run_measure in measures.items():
+                    figures = run_measure(store, "postgresql", generated.plan)
+                    results[name]["postgresql"] = figures
+                    figures["generation"] = generated.as_json()
+            finally:
+                store.close()
+    for figures in results.values():
+        figures["tables"] = len(generated.plan.tables)
+        figures["snapshots"] = generated.plan.snapshots
+        figures["runs"] = generated.plan.runs
+        figures["column_edges"] = generated.rows.get("column_edges", 0)
+    return results
+
+
+def lineage_measure(
+    pair_count: int,
+    repeats: int,
+    profile: str = "auto",
+    out_dir: Path = measure.RESULTS_DIR,
+    log: Callable[[str], None] = lambda _: None,
+) -> Measure:
+    """The lineage / provenance workload, for ``on_stores``."""
+
+    def run_measure(store: Any, label: str, plan: synthetic.Plan) -> dict[str, Any]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log(f"  {label}: lineage and provenance, {pair_count} pairs x {repeats} passes ...")
+        pairs = make_pairs(plan, pair_count)
+        return measure_store(store, pairs, repeats, profile, out_dir, label)
+
+    return run_measure
+
+
 def run(
     scale: float,
     pair_count: int,
@@ -425,39 +522,9 @@ def run(
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Both databases (PostgreSQL when ``pg_admin_url`` is given)."""
-    from temporal_lineage.store import open_store
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"scale": scale, "depth": DEPTH, "target_p50_ms": TARGET_P50_MS}
-    log(f"  SQLite: synthetic store at scale {scale} (cached in {cache_dir}) ...")
-    generated, seconds = measure.time_call(
-        lambda: synthetic.ensure_sqlite(scale, cache_dir, log=log)
-    )
-    pairs = make_pairs(generated.plan, pair_count)
-    store = open_store(generated.url)
-    try:
-        log(f"  SQLite: {pair_count} pairs x {repeats} passes ...")
-        results["sqlite"] = measure_store(store, pairs, repeats, profile, out_dir, "sqlite")
-    finally:
-        store.close()
-    results["sqlite"]["generation"] = generated.as_json()
-    results["sqlite"]["generation"]["ensure_s"] = round(seconds, 2)
-    if pg_admin_url:
-        with synthetic.pg_database(pg_admin_url, "lineage") as url:
-            log("  PostgreSQL: generating the synthetic store (COPY) ...")
-            generated = synthetic.generate_postgres(url, scale, log=log)
-            store = open_store(url)
-            try:
-                log(f"  PostgreSQL: {pair_count} pairs x {repeats} passes ...")
-                results["postgresql"] = measure_store(
-                    store, pairs, repeats, profile, out_dir, "postgresql"
-                )
-            finally:
-                store.close()
-            results["postgresql"]["generation"] = generated.as_json()
-    results["tables"] = len(generated.plan.tables)
-    results["snapshots"] = generated.plan.snapshots
-    results["runs"] = generated.plan.runs
+    workload = lineage_measure(pair_count, repeats, profile, out_dir, log)
+    results = on_stores(scale, cache_dir, pg_admin_url, {"lineage": workload}, log)["lineage"]
+    results.update({"depth": DEPTH, "target_p50_ms": TARGET_P50_MS})
     return results
 
 

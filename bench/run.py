@@ -11,12 +11,17 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 * ``lineage`` (upstream, depth 10) and ``provenance`` as of random times on a synthetic
   store of 10,000 tables, 1,000,000 snapshots and 100,000 runs: p50 <= 50 ms, on SQLite
   and on PostgreSQL (``lineage_queries.py``, store from ``synthetic_store.py``);
+* column ``impact`` (downstream, depth 10) of random (table, column, as-of) picks on the same
+  store, which also holds about 1,000,000 column edges: p50 <= 100 ms, on SQLite and on
+  PostgreSQL (``impact_queries.py``);
 * ingestion of 100,000 OpenLineage events as NDJSON >= 2,000 events/s on SQLite
   (``ingestion.py``; PostgreSQL reported).
 
 A missed target is profiled (cProfile of one more sync or query; ``--profile never`` to
-skip) and the listing is written next to ``latest.json``. ``--skip syncs|lineage|ingestion``
-leaves a group of sections out; ``--no-postgres`` leaves PostgreSQL out.
+skip) and the listing is written next to ``latest.json``. ``--skip
+syncs|lineage|impact|ingestion`` leaves a group of sections out (lineage and impact share
+the synthetic store: it is made once when both run); ``--no-postgres`` leaves PostgreSQL
+out.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any
 
 import delta_history
 import iceberg_history
+import impact_queries
 import ingestion
 import lineage_queries
 import measure
@@ -43,8 +49,9 @@ import synthetic_store
 TARGET_RATIO = 3.0
 TARGET_NOOP_MS = 1.0
 TARGET_QUERY_P50_MS = lineage_queries.TARGET_P50_MS
+TARGET_IMPACT_P50_MS = impact_queries.TARGET_P50_MS
 TARGET_EVENTS_PER_S = ingestion.TARGET_EVENTS_PER_S
-SECTIONS = ("syncs", "lineage", "ingestion")
+SECTIONS = ("syncs", "lineage", "impact", "ingestion")
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class Sizes:
     cli_repeats: int
     scale: float = 1.0
     pairs: int = 200
+    picks: int = 200
     query_repeats: int = 3
     events: int = 100_000
     ingest_repeats: int = 1
@@ -76,6 +84,7 @@ QUICK = Sizes(
     cli_repeats=3,
     scale=0.01,
     pairs=50,
+    picks=50,
     query_repeats=3,
     events=5_000,
     ingest_repeats=2,
@@ -110,7 +119,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         choices=SECTIONS,
         default=[],
         help="leave out a group of sections: syncs (Iceberg, Delta, no-op, memory), lineage "
-        "(synthetic store + lineage/provenance latency), ingestion (repeatable)",
+        "(synthetic store + lineage/provenance latency), impact (synthetic store + column "
+        "impact latency), ingestion (repeatable)",
     )
     parser.add_argument(
         "--scale",
@@ -120,6 +130,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--pairs", type=int, default=None, help="random (table, as-of) pairs (default 200)"
+    )
+    parser.add_argument(
+        "--picks",
+        type=int,
+        default=None,
+        help="random (table, column, as-of) picks of the impact query (default 200)",
     )
     parser.add_argument(
         "--events", type=int, default=None, help="events to ingest (default 100,000)"
@@ -174,6 +190,20 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                         "value": figures["p50_ms"],
                         "unit": "ms",
                         "target": TARGET_QUERY_P50_MS,
+                    }
+                )
+    impact = results.get("impact")
+    if impact:
+        for database in ("sqlite", "postgresql"):
+            if database in impact:
+                rows.append(
+                    {
+                        "name": f"impact_p50_{database}",
+                        "what": f"column impact p50, {impact['column_edges']:,} column edges, "
+                        f"{database} (depth {impact['depth']})",
+                        "value": impact[database]["impact"]["p50_ms"],
+                        "unit": "ms",
+                        "target": TARGET_IMPACT_P50_MS,
                     }
                 )
     ingest = results.get("ingestion")
@@ -406,6 +436,65 @@ def _lineage_lines(queries: dict[str, Any]) -> list[str]:
     return out
 
 
+def _impact_lines(impact: dict[str, Any]) -> list[str]:
+    databases = [d for d in ("sqlite", "postgresql") if d in impact]
+    rows = []
+    for database in databases:
+        f = impact[database]["impact"]
+        rows.append(
+            [
+                f"impact ({database})",
+                _ms(f["p50_ms"]),
+                _ms(f["p95_ms"]),
+                _ms(f["mean_ms"]),
+                f"{f['affected_median']:g} ({f['affected_p95']:g}, max {f['affected_max']})",
+                f"{f['tables_median']:g} ({f['tables_p95']:g})",
+                f"{f['levels_median']:g} (max {f['levels_max']})",
+                f"{f['statements_median']:g} ({f['statements_p95']:g})",
+                f"{f['fit_fixed_ms']:.1f} + {f['fit_ms_per_column']:.2f}/column",
+            ]
+        )
+    first = impact[databases[0]]
+    out = [
+        f"Column impact (downstream, depth {impact['depth']}) as of random times: the same "
+        f"synthetic store, {impact['column_edges']:,} column edges; {first['picks']} random "
+        f"(table, column, as-of) picks with a downstream consumer, best of {first['repeats']} "
+        "passes per pick, warm caches:",
+        _table(
+            rows,
+            [
+                "query",
+                "p50",
+                "p95",
+                "mean",
+                "affected columns median (p95)",
+                "tables median (p95)",
+                "levels median",
+                "SQL statements median (p95)",
+                "fit ms",
+            ],
+        ),
+    ]
+    empty = {d: impact[d]["impact"]["empty_answers"] for d in databases}
+    picked = ", ".join(f"{c} {n}" for c, n in first["columns_picked"].items())
+    out.append(
+        f"Columns picked: {picked}; empty answers: "
+        + ", ".join(f"{d} {n}" for d, n in empty.items())
+    )
+    if "lineage" not in impact.get("shared_with", ()):
+        for database in databases:
+            gen = impact[database]["generation"]
+            how = (
+                "cached file" if gen["cached"] else f"generated in {gen['seconds']['total']:.0f} s"
+            )
+            out.append(
+                f"{database} store: {sum(gen['rows'].values()):,} rows, {how} (column_edges "
+                f"{gen['seconds'].get('column_edges', 0):.0f} s of it)"
+            )
+    out.append("")
+    return out
+
+
 def _ingestion_lines(ingest: dict[str, Any]) -> list[str]:
     out = [
         f"Ingestion of {ingest['events']:,} OpenLineage events as NDJSON "
@@ -444,10 +533,15 @@ def _query_profile_lines(queries: dict[str, Any] | None) -> list[str]:
     out: list[str] = []
     for database in ("sqlite", "postgresql"):
         for kind, prof in ((queries or {}).get(database, {}).get("profiles") or {}).items():
+            if "nodes" in prof:
+                size = f"{prof['nodes']} nodes, {prof['edges']} edges"
+            else:
+                size = f"{prof['affected columns']} affected columns in {prof['tables']} tables"
+            what = f"{prof['table']}.{prof['column']}" if "column" in prof else prof["table"]
             out.append("")
             out.append(
-                f"Profile of {kind} on {database}: {prof['table']} as of {prof['as_of']} "
-                f"({prof['nodes']} nodes, {prof['edges']} edges, {prof['statements']} "
+                f"Profile of {kind} on {database}: {what} as of {prof['as_of']} "
+                f"({size}, {prof['statements']} "
                 f"statements; {prof['wall_ms_under_profile']:.0f} ms under cProfile, "
                 f"{prof['driver_calls_s'] * 1000:.0f} ms in driver calls; {prof['listing']}):"
             )
@@ -507,6 +601,8 @@ def report_text(results: dict[str, Any]) -> str:
         out.extend(_sync_lines(results))
     if results.get("lineage"):
         out.extend(_lineage_lines(results["lineage"]))
+    if results.get("impact"):
+        out.extend(_impact_lines(results["impact"]))
     if results.get("ingestion"):
         out.extend(_ingestion_lines(results["ingestion"]))
     out.append("Targets:")
@@ -539,6 +635,7 @@ def report_text(results: dict[str, Any]) -> str:
         for row in prof["by_own_time"][:12]:
             out.append(f"    {row['tottime_s']:8.3f} s  {row['calls']:>7}  {row['function']}")
     out.extend(_query_profile_lines(results.get("lineage")))
+    out.extend(_query_profile_lines(results.get("impact")))
     out.extend(_ingestion_profile_lines(results.get("ingestion")))
     out.append("")
     out.append(
@@ -575,6 +672,8 @@ def _sizes(args: argparse.Namespace) -> Sizes:
         sizes = replace(sizes, scale=args.scale)
     if args.pairs is not None:
         sizes = replace(sizes, pairs=max(1, args.pairs))
+    if args.picks is not None:
+        sizes = replace(sizes, picks=max(1, args.picks))
     if args.events is not None:
         sizes = replace(sizes, events=max(20, args.events))
     return sizes
@@ -645,6 +744,41 @@ def _run_syncs(
     results["profiles"] = profiles
 
 
+def _run_queries(
+    results: dict[str, Any],
+    queries: list[str],
+    sizes: Sizes,
+    args: argparse.Namespace,
+    pg_url: str | None,
+    step: Any,
+    log: Any,
+) -> None:
+    """Lineage / provenance and column impact on one synthetic store per database."""
+    out_dir = args.output.parent
+    measures: dict[str, lineage_queries.Measure] = {}
+    what = []
+    if "lineage" in queries:
+        measures["lineage"] = lineage_queries.lineage_measure(
+            sizes.pairs, sizes.query_repeats, args.profile, out_dir, log
+        )
+        what.append(f"lineage and provenance ({sizes.pairs} pairs)")
+    if "impact" in queries:
+        measures["impact"] = impact_queries.impact_measure(
+            sizes.picks, sizes.query_repeats, args.profile, out_dir, log
+        )
+        what.append(f"column impact ({sizes.picks} picks)")
+    step(f"{' and '.join(what)}, synthetic store at scale {sizes.scale:g}")
+    found = lineage_queries.on_stores(sizes.scale, args.cache_dir, pg_url, measures, log)
+    if "lineage" in found:
+        found["lineage"].update(
+            {"depth": lineage_queries.DEPTH, "target_p50_ms": lineage_queries.TARGET_P50_MS}
+        )
+        results["lineage"] = found["lineage"]
+    if "impact" in found:
+        results["impact"] = impact_queries.finish(found["impact"])
+        results["impact"]["shared_with"] = [q for q in queries if q != "impact"]
+
+
 def main(argv: list[str]) -> int:
     """Run every benchmark, print the summary and write the JSON results."""
     args = _parse(argv)
@@ -662,7 +796,8 @@ def main(argv: list[str]) -> int:
         "environment": measure.environment(),
         "code": _code_version(),
     }
-    steps = 4 * ("syncs" in sections) + ("lineage" in sections) + ("ingestion" in sections)
+    queries = [s for s in ("lineage", "impact") if s in sections]
+    steps = 4 * ("syncs" in sections) + bool(queries) + ("ingestion" in sections)
     done = [0]
 
     def step(what: str) -> None:
@@ -677,21 +812,8 @@ def main(argv: list[str]) -> int:
     try:
         if "syncs" in sections:
             _run_syncs(results, sizes, args, workdir, step)
-        if "lineage" in sections:
-            step(
-                f"lineage and provenance, synthetic store at scale {sizes.scale:g}, "
-                f"{sizes.pairs} pairs"
-            )
-            results["lineage"] = lineage_queries.run(
-                sizes.scale,
-                sizes.pairs,
-                sizes.query_repeats,
-                args.cache_dir,
-                pg_url,
-                args.profile,
-                out_dir,
-                log,
-            )
+        if queries:
+            _run_queries(results, queries, sizes, args, pg_url, step, log)
         if "ingestion" in sections:
             step(f"ingestion, {sizes.events:,} events")
             results["ingestion"] = ingestion.run(

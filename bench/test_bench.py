@@ -205,3 +205,105 @@ def test_new_targets_compare_against_the_issue_limits() -> None:
     }
     results["ingestion"]["sqlite"]["events_per_s"] = 1_999.0
     assert run._targets(results)[-1]["status"] == "MISS"
+
+
+# -- column lineage and impact ----------------------------------------------------------------
+
+
+def test_synthetic_column_edges_are_what_ingestion_stores(tmp_path: Path) -> None:
+    """Ingesting the store's own raw events gives the same column edges (origin facet)."""
+    import sqlite3
+
+    import ingestion
+    import synthetic_store as synthetic
+
+    from temporal_lineage.ingest import ingest_payload
+    from temporal_lineage.store import open_store
+
+    generated = synthetic.ensure_sqlite(0.002, tmp_path / "cache")
+    plan = generated.plan
+    maker = synthetic.RowMaker(plan, lambda us: us)
+    events = [
+        maker.raw_event(t, run, complete)
+        for t in plan.tables
+        for run in range(synthetic.RUNS_PER_JOB)
+        for complete in (False, True)
+    ]
+    path = tmp_path / "ingested.db"
+    open_store(measure.sqlite_url(path)).close()
+    ingestion._register_tables(path, plan)  # the tables known, as a sync would have made them
+    store = open_store(measure.sqlite_url(path))
+    try:
+        report = ingest_payload(store, ingestion.ndjson(events), origin="test")
+        assert not report.rejected
+    finally:
+        store.close()
+    columns = (
+        "run_id, origin, output_namespace, output_name, output_field, output_table_id, "
+        "input_namespace, input_name, input_field, input_table_id, kind, subtype"
+    )
+
+    def edges(db: Path, origin: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(db) as connection:
+            return connection.execute(
+                f"SELECT {columns}, matched_at IS NOT NULL FROM column_edges "
+                "WHERE origin = ? ORDER BY run_id, id",
+                (origin,),
+            ).fetchall()
+
+    made = edges(generated.path, "facet")
+    assert made == edges(path, "facet")
+    assert len(made) == generated.rows["column_edges"]
+    assert {row[4] for row in made} == {*synthetic.COLUMNS, synthetic.DATASET_LEVEL}
+    # What the store leaves out (see the module's docstring): the SQL jobs' parsed edges.
+    sql_runs = {row[0] for row in edges(path, "sql")}
+    assert sql_runs == {
+        plan.run_uuid(t, run) for t in plan.tables if t.sql for run in range(synthetic.RUNS_PER_JOB)
+    }
+    assert edges(generated.path, "sql") == []
+
+
+def test_impact_queries_report_latency_and_answers(tmp_path: Path) -> None:
+    import impact_queries
+
+    result = impact_queries.run(
+        0.002, 5, 1, tmp_path / "cache", None, profile="always", out_dir=tmp_path
+    )
+    figures = result["sqlite"]
+    assert figures["picks"] == 5 and result["tables"] == 20
+    assert result["column_edges"] > 0
+    impact = figures["impact"]
+    assert impact["empty_answers"] == 0  # every pick has a downstream consumer
+    assert impact["p50_ms"] > 0 and impact["affected_median"] >= 1
+    profile = figures["profiles"]["impact"]
+    assert profile["statements"] == sum(r["count"] for r in profile["statements_by_caller"])
+    assert (tmp_path / "profile-impact-sqlite.txt").is_file()
+
+
+def test_run_reports_lineage_and_impact_on_one_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "results" / "latest.json"
+    argv = ["--skip", "syncs", "--skip", "ingestion", "--no-postgres", "--profile", "never"]
+    argv += ["--scale", "0.002", "--pairs", "3", "--picks", "3", "--repeats", "1"]
+    assert run.main([*argv, "--output", str(output), "--cache-dir", str(tmp_path / "c")]) == 0
+    results = json.loads(output.read_text())
+    assert results["impact"]["shared_with"] == ["lineage"]
+    assert results["impact"]["sqlite"]["generation"] == results["lineage"]["sqlite"]["generation"]
+    statuses = {t["name"] for t in results["targets"]}
+    assert {"lineage_p50_sqlite", "impact_p50_sqlite"} <= statuses
+    printed = capsys.readouterr().out
+    assert "impact (sqlite)" in printed and "column impact p50" in printed
+
+
+def test_impact_target_is_100_ms() -> None:
+    results = {
+        "impact": {
+            "column_edges": 1_034_222,
+            "depth": 10,
+            "sqlite": {"impact": {"p50_ms": 99.0}},
+            "postgresql": {"impact": {"p50_ms": 101.0}},
+        }
+    }
+    statuses = {t["name"]: t["status"] for t in run._targets(results)}
+    assert statuses == {"impact_p50_sqlite": "PASS", "impact_p50_postgresql": "MISS"}
