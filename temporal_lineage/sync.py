@@ -2,20 +2,36 @@
 
 No scheduling here (see ``scheduler/``). Each table is one transaction, so a crash leaves the
 store as it was before that table; a table that fails is reported and the others go on.
+
+Tables are claimed through leases (``store/leases.py``) so that several passes (scheduled
+workers, a manual ``sync``, the API) never sync one table at the same time:
+
+* a scheduled worker (``worker`` given) syncs only the tables that are *due*: a table synced
+  at ``t`` is due again from ``t + 3/4 poll_interval`` (early enough that a timer firing a
+  little late never skips a period; with several workers, a table is synced at most once
+  per 3/4 of its source's interval);
+* a manual pass (``worker`` None: the CLI ``sync``, the API's sync) takes every table no live
+  lease holds, due or not, and reports the tables another worker holds under ``skipped``
+  with a reason naming it.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Sequence
-from typing import Protocol
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from temporal_lineage.collector import collector_paused
 from temporal_lineage.config import Settings, SourceConfig
-from temporal_lineage.errors import LineageError
-from temporal_lineage.model import SyncReport, TableError, TableRef, TableSyncResult
+from temporal_lineage.errors import LineageError, StoreError
+from temporal_lineage.model import Skipped, SyncReport, TableError, TableRef, TableSyncResult
 from temporal_lineage.sources.base import Source, TableEntry
 from temporal_lineage.sources.factory import build_source
-from temporal_lineage.store import Store
+from temporal_lineage.store import Store, leases
 from temporal_lineage.store.matching import rematch, rematch_columns
 from temporal_lineage.store.writes import (
     KnownTable,
@@ -26,7 +42,13 @@ from temporal_lineage.store.writes import (
     mark_dropped,
     start_sync_run,
 )
-from temporal_lineage.times import now
+from temporal_lineage.times import format_time, now
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+DUE_FRACTION = 0.75
+"""A synced table is due again after this fraction of its source's ``poll_interval``."""
 
 
 class SyncProgress(Protocol):
@@ -47,14 +69,66 @@ class _Silent:
         pass
 
 
+@dataclass(frozen=True)
+class Claims:
+    """How a pass claims the tables of one source."""
+
+    holder: str
+    """The lease holder: the worker id, or ``manual:<host>:<pid>`` for a manual pass."""
+    next_due: datetime
+    """When the tables this pass syncs are due again."""
+    scheduled: bool
+    """Only due tables (a scheduled worker), else every table no live lease holds."""
+    term: timedelta = leases.LEASE_TERM
+    batch: int = leases.CLAIM_BATCH
+
+
+def manual_holder() -> str:
+    """The lease holder name of a manual pass run by this process."""
+    return local_holder("manual")
+
+
+def local_holder(kind: str) -> str:
+    """``<kind>:<host>:<pid>``: a holder name whose liveness this host can check."""
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_local_holder(holder: str) -> bool:
+    """Whether ``holder`` names a process of this host that is gone (killed mid-pass).
+
+    Its leases are freed at once rather than after they run out. Holders named otherwise
+    (``--worker-id``) are only ever freed by their leases running out.
+    """
+    kind, _, rest = holder.partition(":")
+    host, _, pid_text = rest.rpartition(":")
+    if not kind or host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (another user's), or this platform cannot tell
+        return False
+    return False
+
+
 def sync(
     store: Store,
     settings: Settings,
     *,
     source: str | None = None,
     progress: SyncProgress | None = None,
+    worker: str | None = None,
 ) -> SyncReport:
     """Poll every configured source (or only ``source``) once and persist what is new.
+
+    Args:
+        worker: the id of the scheduled worker running this pass: it syncs only the tables
+            that are due. None for a manual pass, which syncs every table not leased by
+            another worker.
 
     Raises:
         ConfigError: ``source`` names no configured source.
@@ -62,26 +136,49 @@ def sync(
     configs: Sequence[SourceConfig] = (
         [settings.source(source)] if source is not None else settings.sources
     )
+    holder = worker if worker is not None else manual_holder()
     report = SyncReport()
     started = now()
     with store.begin() as conn:
-        run_id = start_sync_run(conn, source, started)
-    for config in configs:
-        built = build_source(config)
-        try:
-            sync_source(store, built, report, progress or _Silent())
-        finally:
-            built.close()
-    with store.begin() as conn:
+        run_id = start_sync_run(conn, source, started, worker=holder)
+    current = 0
+    try:
+        for index, config in enumerate(configs):
+            current = index
+            claims = Claims(
+                holder,
+                next_due=started + config.poll_interval * DUE_FRACTION,
+                scheduled=worker is not None,
+            )
+            built = build_source(config)
+            try:
+                sync_source(store, built, report, progress or _Silent(), claims)
+            finally:
+                built.close()
         if report.new_snapshots:
-            # Events may have named these tables before they were first seen.
-            rematch(conn, now())
-            rematch_columns(conn, now())
-        finish_sync_run(conn, run_id, now(), report)
+            with store.begin() as conn:
+                # Events may have named these tables before they were first seen.
+                rematch(conn, now())
+                rematch_columns(conn, now())
+    except Exception as exc:  # recorded as the pass's error, then raised on unchanged
+        stopped_at = configs[current].name if configs else "*"
+        report.errors.append(TableError(stopped_at, str(exc).strip() or type(exc).__name__))
+        report.errors.extend(
+            TableError(c.name, f"not synced: the pass stopped at source {stopped_at}")
+            for c in configs[current + 1 :]
+        )
+        with suppress(StoreError):  # the store itself may be what failed
+            with store.begin() as conn:
+                finish_sync_run(conn, run_id, now(), report, failed=True)
+        raise
+    with store.begin() as conn:
+        finish_sync_run(conn, run_id, now(), report, failed=bool(report.failed_sources))
     return report
 
 
-def sync_source(store: Store, source: Source, report: SyncReport, progress: SyncProgress) -> None:
+def sync_source(
+    store: Store, source: Source, report: SyncReport, progress: SyncProgress, claims: Claims
+) -> None:
     """Poll one source into ``report``; a source that cannot be listed is one error."""
     try:
         discovery = source.discover()
@@ -93,25 +190,160 @@ def sync_source(store: Store, source: Source, report: SyncReport, progress: Sync
     with store.begin() as conn:
         source_id = ensure_source(conn, source.name, source.format, now())
         known = known_tables(conn, source_id)
+        leases.offer(conn, source.name, [e.ref.identifier for e in discovery.tables], now())
+        for holder in leases.live_holders(conn, source.name, now()):
+            if _dead_local_holder(holder):
+                leases.break_leases(conn, source.name, holder)
     progress.source_started(source.name, len(discovery.tables))
-    for entry in discovery.tables:
-        report.tables += 1
-        try:
-            result = _sync_table(store, source, source_id, entry, known.get(entry.ref.identifier))
-        except LineageError as exc:
-            report.errors.append(TableError(str(entry.ref), str(exc)))
-            progress.table_done(entry.ref, None, str(exc))
-            continue
-        if result is not None:
-            report.new_snapshots += result.new_snapshots
-            report.new_schema_versions += result.new_schema_versions
-            report.schema_changes.extend(result.schema_changes)
-        progress.table_done(entry.ref, result, None)
+    _TablePass(store, source, source_id, known, report, progress, claims).run(discovery.tables)
+    if not claims.scheduled:
+        _report_held_elsewhere(store, source.name, discovery.tables, report, claims)
     listed = {entry.ref.identifier for entry in discovery.tables}
     for identifier, table in known.items():
         if identifier not in listed and table.dropped_at is None:
             with store.begin() as conn:
                 mark_dropped(conn, table.table_id, now())
+
+
+class _TablePass:
+    """Claims the listed tables of one source batch by batch, syncs and releases them."""
+
+    def __init__(
+        self,
+        store: Store,
+        source: Source,
+        source_id: int,
+        known: dict[str, KnownTable],
+        report: SyncReport,
+        progress: SyncProgress,
+        claims: Claims,
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.source_id = source_id
+        self.known = known
+        self.report = report
+        self.progress = progress
+        self.claims = claims
+        self.synced: list[int] = []
+        self.failed: list[int] = []
+        self._batch: list[int] = []
+        self._claimed_at = now()
+
+    def run(self, entries: Sequence[TableEntry]) -> None:
+        listed = {e.ref.identifier: e for e in entries}
+        position = {e.ref.identifier: i for i, e in enumerate(entries)}
+        finished = False
+        try:
+            while True:
+                batch = self._release_and_claim()
+                for lease in sorted(batch, key=lambda x: position.get(x.identifier, -1)):
+                    entry = listed.get(lease.identifier)
+                    if entry is None:  # offered by a worker whose listing still has it
+                        self.failed.append(lease.lease_id)
+                        continue
+                    ok = self._table(entry)
+                    (self.synced if ok else self.failed).append(lease.lease_id)
+                    self._renew(batch)
+                if len(batch) < self.claims.batch:
+                    break
+            finished = True
+        finally:
+            if not finished:  # give back the rest of the batch too, as not synced
+                done = set(self.synced) | set(self.failed)
+                self.failed.extend(i for i in self._batch if i not in done)
+            if self.synced or self.failed:
+                if finished:
+                    self._release()
+                else:
+                    with suppress(LineageError):  # else the leases run out on their own
+                        self._release()
+
+    def _release_and_claim(self) -> list[leases.Lease]:
+        with self.store.begin() as conn:
+            at = now()
+            self._release_in(conn, at)
+            batch = leases.claim(
+                conn,
+                self.source.name,
+                self.claims.holder,
+                at,
+                next_due=self.claims.next_due,
+                term=self.claims.term,
+                limit=self.claims.batch,
+                due_only=self.claims.scheduled,
+            )
+        self._claimed_at = at
+        self._batch = [lease.lease_id for lease in batch]
+        return batch
+
+    def _release(self) -> None:
+        with self.store.begin() as conn:
+            self._release_in(conn, now())
+
+    def _release_in(self, conn: Connection, at: datetime) -> None:
+        if self.synced or self.failed:
+            leases.release(conn, self.claims.holder, at, synced=self.synced, failed=self.failed)
+        self.synced, self.failed = [], []
+
+    def _renew(self, batch: Sequence[leases.Lease]) -> None:
+        """Keep the rest of a long batch leased (another worker would take it over)."""
+        at = now()
+        if at - self._claimed_at < self.claims.term / 2:
+            return
+        done = set(self.synced) | set(self.failed)
+        rest = [lease.lease_id for lease in batch if lease.lease_id not in done]
+        with self.store.begin() as conn:
+            leases.extend(conn, self.claims.holder, rest, at + self.claims.term)
+        self._claimed_at = at
+
+    def _table(self, entry: TableEntry) -> bool:
+        self.report.tables += 1
+        try:
+            result = _sync_table(
+                self.store,
+                self.source,
+                self.source_id,
+                entry,
+                self.known.get(entry.ref.identifier),
+            )
+        except LineageError as exc:
+            self.report.errors.append(TableError(str(entry.ref), str(exc)))
+            self.progress.table_done(entry.ref, None, str(exc))
+            return False
+        if result is not None:
+            self.report.new_snapshots += result.new_snapshots
+            self.report.new_schema_versions += result.new_schema_versions
+            self.report.schema_changes.extend(result.schema_changes)
+        self.progress.table_done(entry.ref, result, None)
+        return True
+
+
+def _report_held_elsewhere(
+    store: Store,
+    source: str,
+    entries: Sequence[TableEntry],
+    report: SyncReport,
+    claims: Claims,
+) -> None:
+    """A manual pass names the listed tables another worker held (or synced meanwhile)."""
+    with store.connect() as conn:
+        others = leases.unclaimed_in_pass(conn, source, claims.next_due)
+    if not others:
+        return
+    listed = {e.ref.identifier: e.ref for e in entries}
+    for state in others:
+        ref = listed.get(state.identifier)
+        if ref is None:
+            continue
+        if state.holder is not None and state.holder != claims.holder:
+            until = format_time(state.leased_until) if state.leased_until else "?"
+            reason = f"leased by worker {state.holder} until {until}"
+        elif state.last_holder is not None and state.last_holder != claims.holder:
+            reason = f"synced by worker {state.last_holder} during this pass"
+        else:
+            continue
+        report.skipped.append(Skipped(source, str(ref), reason))
 
 
 def _sync_table(

@@ -6,6 +6,7 @@ from temporal_lineage.cli import (  # noqa: F401 - importing registers the comma
     column_commands,
     history_commands,
     lineage_commands,
+    scheduler_commands,
     service_commands,
 )
 from temporal_lineage.cli.app import cli

@@ -55,8 +55,16 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITE = "temporal_lineage_write"
+"""Execution option marking a connection opened by ``Store.begin`` (a write transaction)."""
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock up front (waiting up to busy_timeout): a
+    # deferred one that reads first fails at once with "database is locked" when another
+    # process or thread wrote in between (WAL cannot upgrade a stale read snapshot).
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _redacted(url: str) -> str:
@@ -87,10 +95,22 @@ class Store:
     def begin(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         try:
-            with self.engine.begin() as connection:
-                yield connection
+            with self.engine.connect() as connection:
+                connection.execution_options(**{_WRITE: True})
+                with connection.begin():
+                    yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"store {self.url}: {_first_line(exc)}") from exc
+
+    def write_engine(self) -> Engine:
+        """The engine (same pool) with every transaction a write transaction.
+
+        For code that runs its own transactions and may read before it writes (APScheduler's
+        job store): on SQLite each one takes the write lock up front, like ``begin``.
+        """
+        if self.dialect != "sqlite":
+            return self.engine
+        return self.engine.execution_options(**{_WRITE: True})
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from temporal_lineage import jsontext
 from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS, commit_keys
@@ -41,17 +42,25 @@ from temporal_lineage.store.columns import time_parameter
 
 
 def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> int:
-    """The id of the source row called ``name``, created on first sight."""
-    found = conn.execute(select(t.sources.c.id).where(t.sources.c.name == name)).scalar()
+    """The id of the source row called ``name``, created on first sight.
+
+    Several workers may see a new source at once: the insert then does nothing for all
+    but one of them, and every one reads the same row.
+    """
+    by_name = select(t.sources.c.id).where(t.sources.c.name == name)
+    found = conn.execute(by_name).scalar()
     if found is not None:
         return int(found)
-    return int(
+    row = {"name": name, "format": fmt.value, "recorded_at": now}
+    if conn.dialect.name == "postgresql":
         conn.execute(
-            insert(t.sources)
-            .values(name=name, format=fmt.value, recorded_at=now)
-            .returning(t.sources.c.id)
-        ).scalar_one()
-    )
+            postgresql.insert(t.sources).values(row).on_conflict_do_nothing(index_elements=["name"])
+        )
+    else:
+        conn.execute(
+            sqlite.insert(t.sources).values(row).on_conflict_do_nothing(index_elements=["name"])
+        )
+    return int(conn.execute(by_name).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -89,19 +98,35 @@ def mark_dropped(conn: Connection, table_id: int, now: datetime) -> None:
         )
 
 
-def start_sync_run(conn: Connection, source: str | None, started_at: datetime) -> int:
-    """Open the record of a sync pass (closed by ``finish_sync_run``)."""
+def start_sync_run(
+    conn: Connection, source: str | None, started_at: datetime, *, worker: str | None = None
+) -> int:
+    """Open the record of a sync pass by ``worker`` (closed by ``finish_sync_run``).
+
+    ``source`` None: the pass covers every configured source.
+    """
     return int(
         conn.execute(
             insert(t.sync_runs)
-            .values(source=source, started_at=started_at, errors=[], recorded_at=started_at)
+            .values(
+                source=source,
+                started_at=started_at,
+                errors=[],
+                worker=worker,
+                recorded_at=started_at,
+            )
             .returning(t.sync_runs.c.id)
         ).scalar_one()
     )
 
 
-def finish_sync_run(conn: Connection, run_id: int, ended_at: datetime, report: SyncReport) -> None:
-    """Close the record of a sync pass with what it did."""
+def finish_sync_run(
+    conn: Connection, run_id: int, ended_at: datetime, report: SyncReport, *, failed: bool = False
+) -> None:
+    """Close the record of a sync pass with what it did.
+
+    ``failed``: the pass raised, or a source could not be listed (``report.failed_sources``).
+    """
     conn.execute(
         update(t.sync_runs)
         .where(t.sync_runs.c.id == run_id)
@@ -111,6 +136,7 @@ def finish_sync_run(conn: Connection, run_id: int, ended_at: datetime, report: S
             snapshots_added=report.new_snapshots,
             schema_versions_added=report.new_schema_versions,
             errors=[{"table": e.table, "error": e.error} for e in report.errors],
+            failed=failed,
         )
     )
 
