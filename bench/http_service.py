@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(store_url: str, folder: Path, *, open_reads: bool) -> Iterator[str]:
+def served(store_url: str, folder: Path, *, open_reads: bool, workers: int = 1) -> Iterator[str]:
     """``temporal-lineage serve`` on a free port over ``store_url``; yields its base URL."""
     config = measure.write_config(folder, [], store_url)
     port = _free_port()
@@ -67,6 +67,8 @@ def served(store_url: str, folder: Path, *, open_reads: bool) -> Iterator[str]:
         "--port",
         str(port),
         "--no-scheduler",
+        "--workers",
+        str(workers),
     ]
     if open_reads:
         command.append("--open-reads")
@@ -258,8 +260,8 @@ def _readers(urls: list[str], readers: int) -> dict[str, Any]:
     return {
         "readers": readers,
         "requests": len(urls),
-        "p50_ms": lineage_queries.percentile(latencies, 50),
-        "p95_ms": lineage_queries.percentile(latencies, 95),
+        "p50_ms": lineage_queries.percentile(latencies, 0.5),
+        "p95_ms": lineage_queries.percentile(latencies, 0.95),
         "requests_per_s": len(urls) / wall,
     }
 
@@ -294,14 +296,21 @@ def reader_figures(folder: Path, scale: float, pairs: int) -> dict[str, Any]:
         _readers(urls[: min(20, len(urls))], 1)  # warm the server's connections
         one = _readers(urls, 1)
         many = _readers(urls * 2, READERS)
+    workers = max(2, os.cpu_count() or 1)
+    with served(generated.url, folder, open_reads=True, workers=workers) as base:
+        urls = [_lineage_url(base, pair) for pair in chosen]
+        _readers(urls[: min(40, len(urls))], READERS)  # warm every worker
+        scaled = _readers(urls * 2, READERS)
+    scaled["workers"] = workers
     return {
         "pairs": pairs,
-        "in_process_p50_ms": lineage_queries.percentile(in_process, 50),
-        "in_process_p95_ms": lineage_queries.percentile(in_process, 95),
+        "in_process_p50_ms": lineage_queries.percentile(in_process, 0.5),
+        "in_process_p95_ms": lineage_queries.percentile(in_process, 0.95),
         "one_reader": one,
         "concurrent": many,
+        "concurrent_workers": scaled,
         "concurrent_p50_ratio": measure.ratio(
-            many["p50_ms"], lineage_queries.percentile(in_process, 50)
+            many["p50_ms"], lineage_queries.percentile(in_process, 0.5)
         ),
     }
 
@@ -358,6 +367,13 @@ def report_lines(results: dict[str, Any]) -> list[str]:
             f"p95 {many['p95_ms']:.1f} ms, {many['requests_per_s']:.0f} req/s "
             f"({ratio:.2f}x in-process p50)"
         )
+        scaled = readers.get("concurrent_workers")
+        if scaled:
+            lines.append(
+                f"  {scaled['readers']} readers, serve --workers {scaled['workers']}: "
+                f"p50 {scaled['p50_ms']:.1f} ms, p95 {scaled['p95_ms']:.1f} ms, "
+                f"{scaled['requests_per_s']:.0f} req/s"
+            )
     return lines
 
 

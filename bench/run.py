@@ -15,11 +15,15 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
   store, which also holds about 1,000,000 column edges: p50 <= 100 ms, on SQLite and on
   PostgreSQL (``impact_queries.py``);
 * ingestion of 100,000 OpenLineage events as NDJSON >= 2,000 events/s on SQLite
-  (``ingestion.py``; PostgreSQL reported).
+  (``ingestion.py``; PostgreSQL reported);
+* the service over HTTP (``http_service.py``, no target): OpenLineage events posted one per
+  request by the real ``openlineage-python`` client to ``temporal-lineage serve`` (1 and 8
+  concurrent senders, events/s vs in-process ingestion), and lineage p50/p95 under 8
+  concurrent HTTP readers on the synthetic store (vs the same queries in process).
 
 A missed target is profiled (cProfile of one more sync or query; ``--profile never`` to
 skip) and the listing is written next to ``latest.json``. ``--skip
-syncs|lineage|impact|ingestion`` leaves a group of sections out (lineage and impact share
+syncs|lineage|impact|ingestion|http`` leaves a group of sections out (lineage and impact share
 the synthetic store: it is made once when both run); ``--no-postgres`` leaves PostgreSQL
 out.
 """
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import delta_history
+import http_service
 import iceberg_history
 import impact_queries
 import ingestion
@@ -51,7 +56,7 @@ TARGET_NOOP_MS = 1.0
 TARGET_QUERY_P50_MS = lineage_queries.TARGET_P50_MS
 TARGET_IMPACT_P50_MS = impact_queries.TARGET_P50_MS
 TARGET_EVENTS_PER_S = ingestion.TARGET_EVENTS_PER_S
-SECTIONS = ("syncs", "lineage", "impact", "ingestion")
+SECTIONS = ("syncs", "lineage", "impact", "ingestion", "http")
 
 
 @dataclass(frozen=True)
@@ -605,6 +610,9 @@ def report_text(results: dict[str, Any]) -> str:
         out.extend(_impact_lines(results["impact"]))
     if results.get("ingestion"):
         out.extend(_ingestion_lines(results["ingestion"]))
+    if results.get("http"):
+        out.extend(http_service.report_lines(results["http"]))
+        out.append("")
     out.append("Targets:")
     out.append(
         _table(
@@ -797,7 +805,9 @@ def main(argv: list[str]) -> int:
         "code": _code_version(),
     }
     queries = [s for s in ("lineage", "impact") if s in sections]
-    steps = 4 * ("syncs" in sections) + bool(queries) + ("ingestion" in sections)
+    steps = (
+        4 * ("syncs" in sections) + bool(queries) + ("ingestion" in sections) + ("http" in sections)
+    )
     done = [0]
 
     def step(what: str) -> None:
@@ -824,6 +834,14 @@ def main(argv: list[str]) -> int:
                 args.profile,
                 out_dir,
                 log,
+            )
+        if "http" in sections:
+            step("HTTP service: ingestion with the real client, lineage under 8 readers")
+            results["http"] = http_service.run(
+                workdir,
+                events=min(sizes.events, 5_000 if not args.quick else 1_000),
+                scale=sizes.scale,
+                pairs=sizes.pairs,
             )
         results["targets"] = _targets(results)
     finally:

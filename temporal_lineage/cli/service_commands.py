@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+import os
+from dataclasses import asdict, replace
 from datetime import datetime
 
 import click
@@ -21,6 +23,13 @@ from temporal_lineage.times import format_time, now
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: service.port, 8750).")
 @click.option("--open-reads", is_flag=True, default=None, help="Reads need no token.")
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="HTTP worker processes (the API is stateless; SQLite allows one writer at a time).",
+)
+@click.option(
     "--scheduler/--no-scheduler",
     default=None,
     help="Run the background sync (default: service.scheduler, on).",
@@ -31,12 +40,14 @@ def serve(
     host: str | None,
     port: int | None,
     open_reads: bool | None,
+    workers: int,
     scheduler: bool | None,
 ) -> None:
     """HTTP API, OpenLineage endpoint and web UI, with scheduled background sync."""
     import uvicorn
 
     from temporal_lineage.api import create_app
+    from temporal_lineage.api.app import SERVE_ENV
 
     settings = inv.settings()
     service = settings.service
@@ -48,14 +59,32 @@ def serve(
         scheduler=service.scheduler if scheduler is None else scheduler,
     )
     settings = replace(settings, service=service)
-    app = create_app(settings)
     click.echo(
         f"serving {settings.store_url} on http://{service.host}:{service.port} "
         f"(reads {'open' if service.open_reads else 'need a token'}, "
-        f"scheduler {'on' if service.scheduler else 'off'})",
+        f"scheduler {'on' if service.scheduler else 'off'}, {workers} worker(s))",
         err=True,
     )
-    uvicorn.run(app, host=service.host, port=service.port, log_level="info")
+    if workers == 1:
+        app = create_app(settings)
+        uvicorn.run(app, host=service.host, port=service.port, log_level="info")
+        return
+    create_app(settings).state.lineage.store.close()  # migrate once, fail early
+    os.environ[SERVE_ENV] = json.dumps(
+        {
+            "config": str(settings.config_path) if settings.config_path else inv.config,
+            "store": settings.store_url,
+            "service": asdict(service),
+        }
+    )
+    uvicorn.run(
+        "temporal_lineage.api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=service.host,
+        port=service.port,
+        log_level="info",
+    )
 
 
 @cli.group()
