@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from scheduler import start_background
 from temporal_lineage import __version__
 from temporal_lineage.api import (
     history_routes,
@@ -38,7 +39,9 @@ def create_app(
 ) -> FastAPI:
     """The app serving ``settings`` (``read_open`` overrides ``service.open_reads``).
 
-    The store is opened (and migrated) here, so a bad store URL fails before serving.
+    The store is opened (and migrated) here, so a bad store URL fails before serving. With
+    ``service.scheduler`` (and sources configured) the app runs the background sync while
+    it is up (from its startup to its shutdown).
     """
     if read_open is not None:
         settings = replace(settings, service=replace(settings.service, open_reads=read_open))
@@ -47,9 +50,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.service.scheduler and settings.sources:
+            state.scheduler = start_background(settings, state.store)
         try:
             yield
         finally:
+            if state.scheduler is not None:
+                state.scheduler.shutdown()
+                state.scheduler = None
             if owns_store:
                 state.store.close()
 

@@ -5,26 +5,52 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from temporal_lineage.api.auth import ADMIN
+from temporal_lineage.api.auth import ADMIN, READ
 from temporal_lineage.api.state import app_state
 from temporal_lineage.query import shapes
 from temporal_lineage.query.propagation import consumers_of
 from temporal_lineage.sync import sync
+from temporal_lineage.sync_metrics import (
+    PROMETHEUS_CONTENT_TYPE,
+    freshness,
+    freshness_json,
+    prometheus_text,
+)
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health", summary="Ready when the store answers (200), else 503")
+@router.get("/health", summary="Ready (200) when the store answers; per-source freshness")
 def health(request: Request) -> JSONResponse:
+    """``{"status", "revision", "scheduler", "sources": [{"source", "last_success_at",
+    "lag_seconds", "consecutive_failures", "last_error", ...}]}``; 503 when the store is
+    unreachable."""
     state = app_state(request)
     try:
         revision = state.store.current_revision()
+        fresh = [freshness_json(f) for f in freshness(state.store, state.settings)]
     except Exception as exc:  # noqa: BLE001 - any failure of the store means not ready
-        return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ok", "revision": revision})
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return JSONResponse({"status": "unavailable", "error": detail}, status_code=503)
+    scheduler = state.scheduler.worker if state.scheduler is not None else None
+    return JSONResponse(
+        {"status": "ok", "revision": revision, "scheduler": scheduler, "sources": fresh}
+    )
+
+
+@router.get(
+    "/metrics",
+    dependencies=[READ],
+    summary="Prometheus text: sync passes, freshness and lag per source",
+    response_class=PlainTextResponse,
+)
+def metrics(request: Request) -> Response:
+    state = app_state(request)
+    body = prometheus_text(state.store, state.settings)
+    return Response(body, media_type=PROMETHEUS_CONTENT_TYPE)
 
 
 @router.post("/api/v1/sync", dependencies=[ADMIN], summary="One sync pass now (as `sync`)")

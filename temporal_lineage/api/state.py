@@ -9,6 +9,7 @@ from typing import TypeVar, cast
 
 from fastapi import Request
 
+from scheduler import SchedulerHandle
 from temporal_lineage.config import Settings
 from temporal_lineage.store import Store
 
@@ -21,6 +22,8 @@ class AppState:
 
     settings: Settings
     store: Store
+    scheduler: SchedulerHandle | None = None
+    """The background sync of this process (None when ``serve`` runs without it)."""
     _writes: threading.Lock = field(default_factory=threading.Lock)
 
     def write(self, work: Callable[[], T]) -> T:

@@ -46,8 +46,10 @@ def serve(
     """HTTP API, OpenLineage endpoint and web UI, with scheduled background sync."""
     import uvicorn
 
+    from scheduler import start_background
     from temporal_lineage.api import create_app
     from temporal_lineage.api.app import SERVE_ENV
+    from temporal_lineage.store import open_store
 
     settings = inv.settings()
     service = settings.service
@@ -69,22 +71,30 @@ def serve(
         app = create_app(settings)
         uvicorn.run(app, host=service.host, port=service.port, log_level="info")
         return
-    create_app(settings).state.lineage.store.close()  # migrate once, fail early
+    # One scheduler for the whole service, in this supervising process; workers only serve.
+    store = open_store(settings.store_url)  # migrates once, fails early
+    scheduled = service.scheduler and bool(settings.sources)
+    background = start_background(settings, store) if scheduled else None
     os.environ[SERVE_ENV] = json.dumps(
         {
             "config": str(settings.config_path) if settings.config_path else inv.config,
             "store": settings.store_url,
-            "service": asdict(service),
+            "service": {**asdict(service), "scheduler": False},
         }
     )
-    uvicorn.run(
-        "temporal_lineage.api.app:app_from_environment",
-        factory=True,
-        workers=workers,
-        host=service.host,
-        port=service.port,
-        log_level="info",
-    )
+    try:
+        uvicorn.run(
+            "temporal_lineage.api.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=service.host,
+            port=service.port,
+            log_level="info",
+        )
+    finally:
+        if background is not None:
+            background.shutdown()
+        store.close()
 
 
 @cli.group()

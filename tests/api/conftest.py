@@ -20,8 +20,11 @@ from warehouse_fixtures.timeline import Timeline
 
 
 def synced_settings(store_url: str, warehouse: Timeline) -> Settings:
-    """The warehouse's settings on ``store_url``, synced and with its events ingested."""
-    settings = replace(load_settings(warehouse.root / "lineage.yaml"), store_url=store_url)
+    """The warehouse's settings on ``store_url``, synced and with its events ingested (the
+    background scheduler off: these tests sync when they mean to)."""
+    loaded = load_settings(warehouse.root / "lineage.yaml")
+    service = replace(loaded.service, scheduler=False)
+    settings = replace(loaded, store_url=store_url, service=service)
     store = open_store(store_url)
     try:
         assert sync(store, settings).errors == []
