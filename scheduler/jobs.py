@@ -76,8 +76,11 @@ class JobContext:
     failures: dict[str, int] = field(default_factory=dict)
     backoffs: dict[str, Backoff] = field(default_factory=dict)
     passes: Counter[str] = field(default_factory=Counter)
-    on_pass: Callable[[str], None] | None = None
-    """Called after every pass of a source (the runner counts passes with it)."""
+    max_passes: int | None = None
+    """Passes per source after which its job does nothing more (``--passes``)."""
+    sources: tuple[str, ...] = ()
+    all_done: threading.Event = field(default_factory=threading.Event)
+    """Set once every one of ``sources`` has had ``max_passes`` passes."""
     stopping: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -102,8 +105,15 @@ class JobContext:
             else:
                 self.failures.pop(source, None)
                 self.backoffs.pop(source, None)
-        if self.on_pass is not None:
-            self.on_pass(source)
+            if self.max_passes is not None and all(
+                self.passes[s] >= self.max_passes for s in self.sources
+            ):
+                self.all_done.set()
+
+    def wants_pass(self, source: str) -> bool:
+        """Whether ``source`` is still to be synced (it has not had ``max_passes`` yet)."""
+        with self.lock:
+            return self.max_passes is None or self.passes[source] < self.max_passes
 
     def _back_off(self, source: str) -> None:
         failures = self.failures.get(source, 0) + 1
@@ -158,6 +168,8 @@ def current() -> JobContext:
 def sync_job(source: str) -> None:
     """One sync pass of ``source`` by this process's worker (the scheduled job)."""
     context = current()
+    if not context.wants_pass(source):
+        return
     started = time.monotonic()
     report: SyncReport | None = None
     try:

@@ -15,11 +15,15 @@ from typing import Any
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.util import datetime_to_utc_timestamp, utc_timestamp_to_datetime
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import IntegrityError
+
+from temporal_lineage.store import Store
 
 JOBS_TABLE = "scheduler_jobs"
 """The job table APScheduler creates in the store's database (not managed by alembic)."""
+_CREATE_LOCK = 0x7E3A_11E0_0002
+"""PostgreSQL advisory lock key taken while creating the job table."""
 
 
 class WorkerJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler is untyped
@@ -95,6 +99,17 @@ class WorkerJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler i
     def remove_all_jobs(self) -> None:
         with self.engine.begin() as connection:
             connection.execute(self.jobs_t.delete().where(self._mine()))
+
+    def create_table(self, store: Store) -> None:
+        """Create the job table unless it exists, safely when workers start together.
+
+        APScheduler's own check-then-create races: two workers starting at once on
+        PostgreSQL would both try to create it.
+        """
+        with store.begin() as conn:  # on SQLite this takes the write lock at once
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREATE_LOCK})
+            self.jobs_t.create(conn, checkfirst=True)
 
     def forget_abandoned(self, now: datetime, older_than: timedelta) -> int:
         """Remove rows of workers that have not run a job for ``older_than`` (they are gone).

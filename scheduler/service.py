@@ -29,6 +29,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.jobs import (
     MAX_BACKOFF,
@@ -42,7 +43,7 @@ from scheduler.jobs import (
 )
 from scheduler.jobstore import WorkerJobStore
 from temporal_lineage.config import Settings, SourceConfig
-from temporal_lineage.errors import ConfigError, LineageError
+from temporal_lineage.errors import ConfigError, LineageError, StoreError
 from temporal_lineage.store import Store, open_store
 from temporal_lineage.sync import local_holder
 from temporal_lineage.times import now
@@ -98,6 +99,11 @@ class SchedulerHandle:
         self._stopped = False
 
     @property
+    def done(self) -> threading.Event:
+        """Set once every source had its ``passes`` (never without a limit)."""
+        return self._context.all_done
+
+    @property
     def worker(self) -> str:
         """The worker id: lease holder and owner of this scheduler's job rows."""
         return self._context.worker
@@ -145,6 +151,7 @@ def start_background(
     worker: str | None = None,
     sources: Sequence[str] | None = None,
     max_backoff: timedelta = MAX_BACKOFF,
+    passes: int | None = None,
 ) -> SchedulerHandle:
     """Start syncing every configured source (or ``sources``) on its ``poll_interval``.
 
@@ -156,6 +163,7 @@ def start_background(
             differ between live workers.
         sources: names of the configured sources to sync (default: all).
         max_backoff: the longest wait after failed passes.
+        passes: sync each source this many times only (``handle.done`` is set then).
 
     Raises:
         ConfigError: an unknown source or an invalid worker id.
@@ -165,7 +173,7 @@ def start_background(
     configs = _configs(settings, sources)
     # The job store gets its own engine: APScheduler disposes of it at shutdown.
     jobs_store = open_store(store.engine.url.render_as_string(hide_password=False), migrate=False)
-    jobstore = WorkerJobStore(jobs_store.write_engine(), worker)
+    jobstore = WorkerJobStore(jobs_store.engine, worker)
     scheduler = BackgroundScheduler(
         timezone=UTC,
         jobstores={"default": jobstore},
@@ -179,9 +187,18 @@ def start_background(
         except JobLookupError:
             pass  # removed meanwhile
 
-    context = JobContext(settings, store, worker, reschedule, max_backoff=max_backoff)
+    context = JobContext(
+        settings,
+        store,
+        worker,
+        reschedule,
+        max_backoff=max_backoff,
+        max_passes=passes,
+        sources=tuple(c.name for c in configs),
+    )
     install(context)
     try:
+        jobstore.create_table(jobs_store)
         scheduler.add_listener(
             _listener(context), EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
         )
@@ -191,11 +208,15 @@ def start_background(
         for config in configs:
             _add_job(scheduler, config)
         scheduler.resume()
-    except BaseException:
+    except BaseException as exc:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         uninstall(context)
         jobs_store.close()
+        if isinstance(exc, SQLAlchemyError):  # APScheduler's job store talks SQL directly
+            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            reason = first[0] if first else type(exc).__name__
+            raise StoreError(f"cannot start the scheduler on {store.url}: {reason}") from exc
         raise
     log.info(
         "scheduler started: worker %s, sources %s",
@@ -276,17 +297,15 @@ def run_until_stopped(
     """
     stop = stop or threading.Event()
     handle = start_background(
-        settings, store, worker=worker, sources=sources, max_backoff=max_backoff
+        settings, store, worker=worker, sources=sources, max_backoff=max_backoff, passes=passes
     )
     if not handle.sources:
         handle.shutdown()
         raise ConfigError("no source to sync (configure sources in lineage.yaml)")
     previous = _on_signals(stop)
     try:
-        while not stop.wait(0.2):
-            done = handle.all_passes()
-            if passes is not None and all(n >= passes for n in done.values()):
-                break
+        while not stop.wait(0.1) and not handle.done.is_set():
+            pass
     finally:
         log.info("scheduler stopping: waiting for running passes")
         handle.shutdown(wait=True)

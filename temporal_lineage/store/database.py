@@ -55,6 +55,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_MIGRATE_LOCK = 0x7E3A_11E0_0001
+"""PostgreSQL advisory lock key taken while migrating."""
 _WRITE = "temporal_lineage_write"
 """Execution option marking a connection opened by ``Store.begin`` (a write transaction)."""
 
@@ -102,16 +104,6 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"store {self.url}: {_first_line(exc)}") from exc
 
-    def write_engine(self) -> Engine:
-        """The engine (same pool) with every transaction a write transaction.
-
-        For code that runs its own transactions and may read before it writes (APScheduler's
-        job store): on SQLite each one takes the write lock up front, like ``begin``.
-        """
-        if self.dialect != "sqlite":
-            return self.engine
-        return self.engine.execution_options(**{_WRITE: True})
-
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A read connection (a transaction that is rolled back at the end)."""
@@ -135,6 +127,12 @@ class Store:
         from alembic import command
 
         with self.begin() as connection:
+            if self.dialect == "postgresql":
+                # Workers started together on a new database: one migrates, the others
+                # wait here and then find nothing left to do.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATE_LOCK}
+                )
             command.upgrade(_alembic_config(connection), "head")
         return True
 

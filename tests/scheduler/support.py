@@ -35,12 +35,21 @@ def write_settings(folder: Path, store_url: str, sources: Sequence[dict[str, Any
     return load_settings(path)
 
 
-def wait_until(condition: Callable[[], bool], what: str, patience: float = PATIENCE) -> None:
-    """Poll ``condition`` until it holds; fail (naming ``what``) after ``patience`` seconds."""
+def wait_until(
+    condition: Callable[[], bool],
+    what: str,
+    patience: float = PATIENCE,
+    state: Callable[[], object] | None = None,
+) -> None:
+    """Poll ``condition`` until it holds; fail (naming ``what``) after ``patience`` seconds.
+
+    ``state`` describes what was seen instead, for the failure message.
+    """
     deadline = time.monotonic() + patience
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            seen = f" (seen: {state()})" if state is not None else ""
+            raise AssertionError(f"timed out waiting for {what}{seen}")
         time.sleep(0.05)
 
 

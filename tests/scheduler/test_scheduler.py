@@ -6,6 +6,7 @@ generous deadline; nothing asserts on elapsed time.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -82,26 +83,62 @@ def test_jobs_run_on_their_interval_and_pick_up_new_commits(
     wait_until(lambda: handle.passes("dl") >= 3, "three passes")
     assert snapshot_count(store) == 1
     delta_commits(tmp_path / "delta" / "t", [2])
-    wait_until(lambda: snapshot_count(store) == 2, "the new commit to be synced")
+    wait_until(
+        lambda: snapshot_count(store) == 2 and handle.passes("dl") >= 4,
+        "the new commit to be synced",
+    )
     runs = [r for r in sync_runs(store, "dl") if r.ended_at is not None]
-    assert len(runs) >= 4
+    assert len(runs) >= 4 and sum(r.snapshots_added for r in runs) == 2
     assert {(r.worker, r.failed, tuple(r.errors)) for r in runs} == {("w", False, ())}
     with store.connect() as conn:
         rows = conn.execute(text(f"SELECT id FROM {JOBS_TABLE}")).scalars().all()
     assert rows == ["w/sync:dl"]  # the job lives in the store's database, keyed by worker
 
 
+class HeldCommit:
+    """A table's next commit file as a named pipe: reading it waits until ``serve()``.
+
+    The pass that reads the table is held inside the source read, outside any store
+    transaction, for as long as the test wants: a slow pass without a timer.
+    """
+
+    def __init__(self, table: Path, twin: Path) -> None:
+        name = "00000000000000000001.json"
+        self.content = (twin / "_delta_log" / name).read_bytes()
+        self.path = table / "_delta_log" / name
+        os.mkfifo(self.path)
+        self.served = False
+
+    def serve(self) -> None:
+        """Hand the commit to the waiting reader; later reads find a plain file."""
+        if self.served:
+            return
+        self.served = True
+        with open(self.path, "wb") as pipe:  # the reader is waiting: this does not block
+            pipe.write(self.content)
+        plain = self.path.with_suffix(".tmp")
+        plain.write_bytes(self.content)
+        os.replace(plain, self.path)
+
+
 def test_a_slow_pass_never_overlaps_the_next_run_of_its_job(
     tmp_path: Path, store_url: str, store: Store, start: Start
 ) -> None:
-    for index in range(30):  # the first pass reads 30 new tables: far longer than 50 ms
-        delta_commits(tmp_path / "delta" / f"t{index:02d}", [index])
+    delta_commits(tmp_path / "delta" / "slow", [1])
+    delta_commits(tmp_path / "twin", [1, 2])
+    held = HeldCommit(tmp_path / "delta" / "slow", tmp_path / "twin")
     settings = write_settings(tmp_path, store_url, [source("dl", tmp_path / "delta", "0.05s")])
     handle = start(settings, worker="w")
     skipped = events(handle, EVENT_JOB_MAX_INSTANCES)
-    wait_until(lambda: bool(skipped) and handle.passes("dl") >= 3, "a run skipped, 3 passes")
+    try:
+        # The first pass waits on the held commit while the job comes due again and again.
+        wait_until(lambda: len(skipped) >= 3, "runs skipped while the first pass is held")
+        assert handle.passes("dl") == 0
+    finally:
+        held.serve()
+    wait_until(lambda: handle.passes("dl") >= 3, "three passes")
     runs = [r for r in sync_runs(store, "dl") if r.ended_at is not None]
-    assert runs[0].tables_checked == 30 and runs[0].snapshots_added == 30
+    assert (runs[0].tables_checked, runs[0].snapshots_added) == (1, 2)
     for earlier, later in zip(runs, runs[1:], strict=False):
         assert later.started_at >= earlier.ended_at, "two runs of one job overlapped"
     assert {e.job_id for e in skipped} == {"sync:dl"}
