@@ -98,6 +98,59 @@ def _ingest(
     return report
 
 
+@dataclass(frozen=True)
+class Payload:
+    """One request's body for ``ingest_atomic``."""
+
+    data: bytes | str
+    origin: str
+    single: bool = False
+
+
+def ingest_atomic(store: Store, payloads: list[Payload]) -> list[IngestReport | InvalidEvent]:
+    """Ingest several payloads, each all or nothing, in one transaction (group commit).
+
+    Each payload gets its own answer: an ``IngestReport`` (its events stored, or its
+    rejections and nothing stored) or the ``InvalidEvent`` that refused it whole. A store
+    failure raises for all of them (nothing of any is stored).
+    """
+    answers: list[IngestReport | InvalidEvent] = []
+    accepted: list[tuple[IngestReport, list[ParsedEvent]]] = []
+    with collector_paused():
+        for payload in payloads:
+            report = IngestReport()
+            try:
+                items = parse_payload(payload.data, origin=payload.origin)
+                if payload.single and len(items) != 1:
+                    raise InvalidEvent(f"{payload.origin}: expected one event, got {len(items)}")
+            except InvalidEvent as exc:
+                answers.append(exc)
+                continue
+            events = [item for item in items if isinstance(item, ParsedEvent)]
+            report.rejected.extend(
+                Rejection(payload.origin, item.index, item.error)
+                for item in items
+                if isinstance(item, RejectedEvent)
+            )
+            answers.append(report)
+            if not report.rejected:
+                accepted.append((report, events))
+        if accepted:
+            with store.begin() as conn:
+                writer = EventWriter(conn, now())
+                stored = writer.known([e.fingerprint for _, events in accepted for e in events])
+                for report, events in accepted:
+                    for event in events:
+                        report.accepted += 1
+                        if event.fingerprint in stored:
+                            report.duplicates += 1
+                            continue
+                        stored.add(event.fingerprint)
+                        writer.write(event)
+                writer.flush()
+    return answers
+
+
 def ingest_files(store: Store, paths: list[Path]) -> IngestReport:
     """Ingest every file; a file that is not JSON is one rejection, the others still go in."""
     report = IngestReport()

@@ -58,6 +58,7 @@ def create_app(
             if state.scheduler is not None:
                 state.scheduler.shutdown()
                 state.scheduler = None
+            state.events.close()
             if owns_store:
                 state.store.close()
 

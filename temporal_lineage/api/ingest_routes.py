@@ -12,13 +12,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from temporal_lineage.api.auth import WRITE
 from temporal_lineage.api.problems import problem
 from temporal_lineage.api.state import app_state
 from temporal_lineage.errors import InvalidEvent, PayloadTooLarge
-from temporal_lineage.ingest import IngestReport, ingest_payload
+from temporal_lineage.ingest import IngestReport, Payload
 
 router = APIRouter(prefix="/api/v1", dependencies=[WRITE], tags=["openlineage"])
 
@@ -94,12 +93,8 @@ async def _ingest(request: Request, *, single: bool) -> JSONResponse:
     state = app_state(request)
     limit = int(state.settings.service.max_body_mb * 1024 * 1024)
     data = await _body(request, limit)
-    origin = f"POST {request.url.path}"
-    report = await run_in_threadpool(
-        state.write,
-        lambda: ingest_payload(state.store, data, origin=origin, atomic=True, single=single),
-    )
-    return _answer(report)
+    payload = Payload(data, f"POST {request.url.path}", single=single)
+    return _answer(await state.events.ingest(payload))
 
 
 @router.post(

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import cast
 
 from fastapi import Request
 
 from scheduler import SchedulerHandle
+from temporal_lineage.api.batching import EventBatcher
 from temporal_lineage.config import Settings
 from temporal_lineage.store import Store
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -24,19 +21,11 @@ class AppState:
     store: Store
     scheduler: SchedulerHandle | None = None
     """The background sync of this process (None when ``serve`` runs without it)."""
-    _writes: threading.Lock = field(default_factory=threading.Lock)
+    events: EventBatcher = field(init=False)
+    """Posted events are written by one thread, in groups (see ``batching``)."""
 
-    def write(self, work: Callable[[], T]) -> T:
-        """Run ``work`` (a write transaction): one at a time on SQLite.
-
-        SQLite admits one writer; threads that find the file locked sleep in its busy
-        handler (in growing steps), so queueing them here is much faster under concurrent
-        posts. PostgreSQL writes run concurrently.
-        """
-        if self.store.dialect != "sqlite":
-            return work()
-        with self._writes:
-            return work()
+    def __post_init__(self) -> None:
+        self.events = EventBatcher(self.store)
 
 
 def app_state(request: Request) -> AppState:

@@ -157,3 +157,26 @@ def test_batch_is_all_or_nothing(app: FastAPI, writer: TestClient) -> None:
     )
     assert again.json() == {"accepted": 1, "duplicates": 1}
     assert _event_count(app) == before + 2
+
+
+def test_concurrent_posts_each_get_their_own_answer(app: FastAPI, tokens: dict[Scope, str]) -> None:
+    """Posts arriving together share a write (group commit), yet a bad one among them is
+    refused alone and every good one is stored."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = _event_count(app)
+    bodies = [
+        _event(run_id=f"01930000-0000-7000-8000-{i:012d}") if i % 10 else _event(run_id="bad")
+        for i in range(1, 81)
+    ]
+    headers = {"Authorization": f"Bearer {tokens[Scope.WRITE]}"}
+    with serving(app) as base:
+
+        def post(body: dict[str, Any]) -> int:
+            return httpx.post(f"{base}/api/v1/lineage", json=body, headers=headers).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(post, bodies))
+    expected = [422 if body["run"]["runId"] == "bad" else 201 for body in bodies]
+    assert statuses == expected
+    assert _event_count(app) == before + expected.count(201)
