@@ -8,7 +8,7 @@ Both run against ``temporal-lineage serve`` started as a separate process on 127
   synthetic warehouse) posted one event per request by the ``openlineage-python``
   ``HttpTransport`` (gzip, api-key auth) into a fresh SQLite store: one sender, then 8
   sender processes at once (each its own client and connection pool). Baseline of the same
-  run: ``ingest_payload`` of the same events one per call in this process (what the server
+  run: ``ingest_atomic`` of the same events one per call in this process (what the server
   does per request, without HTTP). Reported: events/s and the ratio to the baseline.
 * **Lineage under 8 readers**: ``GET /api/v1/tables/{t}/lineage`` (upstream, depth 10) for
   the random (table, as-of) pairs of ``lineage_queries.make_pairs`` on the synthetic store
@@ -173,7 +173,7 @@ def ingestion_figures(folder: Path, events: int) -> dict[str, Any]:
     """Events/s: in-process baseline, one HTTP sender, 8 concurrent HTTP senders."""
     import orjson
 
-    from temporal_lineage.ingest import ingest_payload
+    from temporal_lineage.ingest import Payload, ingest_atomic
     from temporal_lineage.store import open_store
 
     made = ingestion.make_events(events)
@@ -183,7 +183,7 @@ def ingestion_figures(folder: Path, events: int) -> dict[str, Any]:
     try:
         started = time.perf_counter()
         for payload in payloads:
-            ingest_payload(store, payload, origin="bench", atomic=True, single=True)
+            ingest_atomic(store, [Payload(payload, "bench", single=True)])
         baseline = time.perf_counter() - started
     finally:
         store.close()
@@ -337,7 +337,7 @@ def report_lines(results: dict[str, Any]) -> list[str]:
             "HttpTransport, gzip, bearer token):"
         )
         baseline = ing["baseline_events_per_s"]
-        lines.append(f"  in-process baseline (ingest_payload per event): {baseline:,.0f} events/s")
+        lines.append(f"  in-process baseline (ingest_atomic per event): {baseline:,.0f} events/s")
         lines.append(
             f"  1 sender:  {ing['single_events_per_s']:,.0f} events/s "
             f"({ing['single_ratio']:.2f}x baseline)"

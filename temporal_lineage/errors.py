@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class LineageError(Exception):
     """Root of every error raised by temporal-lineage."""
@@ -86,3 +91,18 @@ class RunNotFound(LineageError):
 
 class PayloadTooLarge(InvalidEvent):
     """A request body is larger than the configured limit (compressed or not)."""
+
+
+def most_specific(error: LineageError, table: Mapping[type[LineageError], T], default: T) -> T:
+    """What ``table`` says for the most specific class of ``error`` it names, else ``default``
+    (an exit code, an HTTP status)."""
+    for cls in type(error).__mro__:
+        if cls in table:
+            return table[cls]
+    return default
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of an error message (what users see)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

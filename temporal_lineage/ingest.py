@@ -40,61 +40,21 @@ class IngestReport:
 
 
 def ingest_payload(
-    store: Store,
-    data: bytes | str,
-    *,
-    origin: str,
-    report: IngestReport | None = None,
-    atomic: bool = False,
-    single: bool = False,
+    store: Store, data: bytes | str, *, origin: str, report: IngestReport | None = None
 ) -> IngestReport:
     """Ingest one payload: a JSON event, a JSON array of events, or NDJSON.
 
-    With ``atomic``, one invalid event rejects the whole payload: nothing of it is stored
-    (what the HTTP endpoints promise); otherwise the valid events still go in. With
-    ``single``, the payload must be exactly one event.
+    An invalid event is rejected (with its reason); the valid ones still go in, in
+    transactions of ``BATCH`` events.
 
     Raises:
-        InvalidEvent: the payload is not JSON at all, or not one event where ``single``
-            asks for one (nothing of it is stored).
+        InvalidEvent: the payload is not JSON at all (nothing of it is stored).
     """
     report = report if report is not None else IngestReport()
     with collector_paused():
-        items = parse_payload(data, origin=origin)
-        if single and len(items) != 1:
-            raise InvalidEvent(f"{origin}: expected one event, got {len(items)}")
-        return _ingest(store, items, origin, report, atomic)
-
-
-def _ingest(
-    store: Store,
-    items: list[ParsedEvent | RejectedEvent],
-    origin: str,
-    report: IngestReport,
-    atomic: bool,
-) -> IngestReport:
-    parsed: list[ParsedEvent] = []
-    for item in items:
-        if isinstance(item, RejectedEvent):
-            report.rejected.append(Rejection(origin, item.index, item.error))
-        else:
-            parsed.append(item)
-    if atomic and report.rejected:
-        return report
-    size = max(len(parsed), 1) if atomic else BATCH  # atomic: one transaction
-    for start in range(0, len(parsed), size):
-        batch = parsed[start : start + size]
-        with store.begin() as conn:
-            writer = EventWriter(conn, now())
-            stored = writer.known([e.fingerprint for e in batch])
-            for event in batch:
-                report.accepted += 1
-                if event.fingerprint in stored:
-                    report.duplicates += 1
-                    continue
-                stored.add(event.fingerprint)
-                writer.write(event)
-            writer.flush()
+        parsed = _split(parse_payload(data, origin=origin), origin, report)
+        for start in range(0, len(parsed), BATCH):
+            _store_events(store, [(report, parsed[start : start + BATCH])])
     return report
 
 
@@ -105,14 +65,16 @@ class Payload:
     data: bytes | str
     origin: str
     single: bool = False
+    """The payload must be exactly one event."""
 
 
 def ingest_atomic(store: Store, payloads: list[Payload]) -> list[IngestReport | InvalidEvent]:
     """Ingest several payloads, each all or nothing, in one transaction (group commit).
 
     Each payload gets its own answer: an ``IngestReport`` (its events stored, or its
-    rejections and nothing stored) or the ``InvalidEvent`` that refused it whole. A store
-    failure raises for all of them (nothing of any is stored).
+    rejections and nothing stored) or the ``InvalidEvent`` that refused it whole (not JSON,
+    or not one event where ``single`` asks for one). A store failure raises for all of them
+    (nothing of any is stored).
     """
     answers: list[IngestReport | InvalidEvent] = []
     accepted: list[tuple[IngestReport, list[ParsedEvent]]] = []
@@ -126,29 +88,41 @@ def ingest_atomic(store: Store, payloads: list[Payload]) -> list[IngestReport | 
             except InvalidEvent as exc:
                 answers.append(exc)
                 continue
-            events = [item for item in items if isinstance(item, ParsedEvent)]
-            report.rejected.extend(
-                Rejection(payload.origin, item.index, item.error)
-                for item in items
-                if isinstance(item, RejectedEvent)
-            )
+            events = _split(items, payload.origin, report)
             answers.append(report)
             if not report.rejected:
                 accepted.append((report, events))
         if accepted:
-            with store.begin() as conn:
-                writer = EventWriter(conn, now())
-                stored = writer.known([e.fingerprint for _, events in accepted for e in events])
-                for report, events in accepted:
-                    for event in events:
-                        report.accepted += 1
-                        if event.fingerprint in stored:
-                            report.duplicates += 1
-                            continue
-                        stored.add(event.fingerprint)
-                        writer.write(event)
-                writer.flush()
+            _store_events(store, accepted)
     return answers
+
+
+def _split(
+    items: list[ParsedEvent | RejectedEvent], origin: str, report: IngestReport
+) -> list[ParsedEvent]:
+    """The valid events; the rejected ones go to ``report``."""
+    report.rejected.extend(
+        Rejection(origin, item.index, item.error)
+        for item in items
+        if isinstance(item, RejectedEvent)
+    )
+    return [item for item in items if isinstance(item, ParsedEvent)]
+
+
+def _store_events(store: Store, groups: list[tuple[IngestReport, list[ParsedEvent]]]) -> None:
+    """Write every group's events in one transaction; events already stored are no-ops."""
+    with store.begin() as conn:
+        writer = EventWriter(conn, now())
+        stored = writer.known([e.fingerprint for _, events in groups for e in events])
+        for report, events in groups:
+            for event in events:
+                report.accepted += 1
+                if event.fingerprint in stored:
+                    report.duplicates += 1
+                    continue
+                stored.add(event.fingerprint)
+                writer.write(event)
+        writer.flush()
 
 
 def ingest_files(store: Store, paths: list[Path]) -> IngestReport:

@@ -33,15 +33,8 @@ def tables(
 def snapshots(
     table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt
 ) -> list[dict[str, Any]]:
-    if as_of is not None:
-        head = history.snapshot_as_of(store, table, as_of, known_at=known_at)
-        found = [head] if head is not None else []
-    else:
-        found = history.list_snapshots(store, table, known_at=known_at)
-    links = history.producers_of(store, table, found, known_at=known_at)
-    return [
-        shapes.snapshot_json(s, links.get((s.incarnation, s.snapshot.snapshot_id))) for s in found
-    ]
+    found = history.snapshots_with_producers(store, table, as_of=as_of, known_at=known_at)
+    return [shapes.snapshot_json(snap, producer) for snap, producer in found]
 
 
 @router.get("/tables/{table}/schema", summary="The schema as of a time, with field ids")

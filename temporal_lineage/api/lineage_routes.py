@@ -29,7 +29,7 @@ from temporal_lineage.query.propagation import propagation as propagation_query
 from temporal_lineage.query.provenance import provenance as provenance_query
 from temporal_lineage.query.reproduce import build_manifest, verify_manifest
 from temporal_lineage.query.whatif import ProposedChange, judge
-from temporal_lineage.report import audit_document, render_html
+from temporal_lineage.report import audit_of, render_html
 from temporal_lineage.sources.factory import read_options
 from temporal_lineage.times import now
 
@@ -105,20 +105,7 @@ def audit(
     format: Literal["html", "json"] = "html",
     depth: Depth = 10,
 ) -> Response:
-    instant = as_of or now()
-    graph = lineage_query(
-        store, table, instant, direction=Direction.UPSTREAM, depth=depth, known_at=known_at
-    )
-    closure = provenance_query(store, table, instant, known_at=known_at)
-    document = audit_document(
-        root=str(table),
-        as_of=instant,
-        known_at=known_at,
-        generated_at=now(),
-        store=store.url,
-        lineage=shapes.lineage_json(graph),
-        provenance=shapes.provenance_json(closure),
-    )
+    document = audit_of(store, table, as_of or now(), known_at=known_at, depth=depth)
     if format == "json":
         return JSONResponse(document)
     return HTMLResponse(render_html(document))

@@ -26,6 +26,8 @@ from temporal_lineage.errors import (
     SqlLineageError,
     StoreError,
     TableNotFound,
+    most_specific,
+    one_line,
 )
 
 STATUS: dict[type[LineageError], int] = {
@@ -50,16 +52,7 @@ STATUS: dict[type[LineageError], int] = {
 
 def status_of(error: LineageError) -> int:
     """The HTTP status of an error: its most specific class in the table, else 400."""
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
-
-
-def one_line(error: BaseException) -> str:
-    """The first line of an error message."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return most_specific(error, STATUS, 400)
 
 
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""The one table mapping errors to exit codes (and the one-line messages users see)."""
+"""The one table mapping errors to exit codes (``one_line`` gives the messages users see)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from temporal_lineage.errors import (
     SourceUnavailable,
     StoreError,
     TableNotFound,
+    most_specific,
+    one_line,
 )
 
 EXIT_CODES: dict[type[LineageError], int] = {
@@ -29,16 +31,9 @@ EXIT_CODES: dict[type[LineageError], int] = {
 SYNC_HAD_ERRORS = 1
 INTERNAL_ERROR = 70
 
+__all__ = ["EXIT_CODES", "INTERNAL_ERROR", "SYNC_HAD_ERRORS", "exit_code", "one_line"]
+
 
 def exit_code(error: LineageError) -> int:
     """The exit code for an error: the most specific class in the table, else 1."""
-    for cls in type(error).__mro__:
-        if cls in EXIT_CODES:
-            return EXIT_CODES[cls]
-    return 1
-
-
-def one_line(error: BaseException) -> str:
-    """The first line of an error message."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return most_specific(error, EXIT_CODES, 1)

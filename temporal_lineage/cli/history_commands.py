@@ -102,17 +102,10 @@ def snapshots(
     """Every snapshot of TABLE, or with --as-of the one current at that time."""
     store = inv.store()
     try:
-        if as_of is not None:
-            head = history.snapshot_as_of(store, table, as_of, known_at=known_at)
-            found = [head] if head is not None else []
-        else:
-            found = history.list_snapshots(store, table, known_at=known_at)
-        links = history.producers_of(store, table, found, known_at=known_at)
+        found = history.snapshots_with_producers(store, table, as_of=as_of, known_at=known_at)
     finally:
         store.close()
-    rows = [
-        shapes.snapshot_json(s, links.get((s.incarnation, s.snapshot.snapshot_id))) for s in found
-    ]
+    rows = [shapes.snapshot_json(snap, producer) for snap, producer in found]
     if inv.json:
         print_json(rows)
     else:

@@ -22,10 +22,9 @@ from temporal_lineage.query.lineage import Direction, lineage
 from temporal_lineage.query.pinning import pinned_tables
 from temporal_lineage.query.provenance import provenance
 from temporal_lineage.query.reproduce import build_manifest, verify_manifest
-from temporal_lineage.report import audit_document, render_html
+from temporal_lineage.report import audit_of, render_html
 from temporal_lineage.sources.factory import read_options
 from temporal_lineage.store import open_store
-from temporal_lineage.times import now
 
 
 def output_file(what: str) -> Callable[[F], F]:
@@ -200,19 +199,7 @@ def audit_command(
     """A self-contained report of TABLE's lineage and provenance as of a time, with evidence."""
     store = inv.store()
     try:
-        graph = lineage(
-            store, table, as_of, direction=Direction.UPSTREAM, depth=depth, known_at=known_at
-        )
-        closure = provenance(store, table, as_of, known_at=known_at)
-        document = audit_document(
-            root=str(table),
-            as_of=as_of,
-            known_at=known_at,
-            generated_at=now(),
-            store=store.url,
-            lineage=shapes.lineage_json(graph),
-            provenance=shapes.provenance_json(closure),
-        )
+        document = audit_of(store, table, as_of, known_at=known_at, depth=depth)
     finally:
         store.close()
     text = (

@@ -88,3 +88,25 @@ def producers_of(
             for snapshot_id, producer in producers(conn, table, mine, known_at).items():
                 found[(incarnation, snapshot_id)] = producer
         return found
+
+
+def snapshots_with_producers(
+    store: Store,
+    ref: TableRef,
+    *,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+) -> list[tuple[StoredSnapshot, Producer | None]]:
+    """The answer of ``snapshots``: every snapshot (or with ``as_of`` the head then, if any),
+    each with its producing run when one is known.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    if as_of is not None:
+        head = snapshot_as_of(store, ref, as_of, known_at=known_at)
+        found = [head] if head is not None else []
+    else:
+        found = list_snapshots(store, ref, known_at=known_at)
+    links = producers_of(store, ref, found, known_at=known_at)
+    return [(s, links.get((s.incarnation, s.snapshot.snapshot_id))) for s in found]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from temporal_lineage.report.audit import audit_document, redact_store_url, summarize
+from temporal_lineage.report.build import audit_of
 from temporal_lineage.report.graph_layout import GraphLayout, assign_layers, layout_graph
 from temporal_lineage.report.page import render_html
 
@@ -10,6 +11,7 @@ __all__ = [
     "GraphLayout",
     "assign_layers",
     "audit_document",
+    "audit_of",
     "layout_graph",
     "redact_store_url",
     "render_html",
