@@ -46,13 +46,16 @@ demo: install
 	$(TL) propagation $(DEMO_TABLE) --as-of $$broken --config $(DEMO)/lineage.yaml; \
 	echo; echo "== propagation as of $$adopted: a fixed version adopted it"; \
 	$(TL) propagation $(DEMO_TABLE) --as-of $$adopted --config $(DEMO)/lineage.yaml
+	@echo; echo "== explore it in the browser (web UI, API, background sync):"; \
+	echo "   $(TL) token create --scope read --config $(DEMO)/lineage.yaml"; \
+	echo "   $(TL) serve --config $(DEMO)/lineage.yaml    # then open http://127.0.0.1:8750/"
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check temporal_lineage warehouse_fixtures tests bench
-	$(VENV)/bin/ruff format --check temporal_lineage warehouse_fixtures tests bench
+	$(VENV)/bin/ruff check temporal_lineage scheduler warehouse_fixtures tests bench
+	$(VENV)/bin/ruff format --check temporal_lineage scheduler warehouse_fixtures tests bench
 	$(VENV)/bin/mypy
 
 bench: install
