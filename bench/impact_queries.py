@@ -26,7 +26,6 @@ from __future__ import annotations
 import gc
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -282,32 +281,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     """``python bench/impact_queries.py [--scale S] [--picks N] [--no-postgres]``."""
-    import argparse
-    import json
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--picks", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cache-dir", type=Path, default=measure.CACHE_DIR)
-    parser.add_argument("--pg-url", default=synthetic.default_pg_url())
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto")
-    args = parser.parse_args(argv)
-    results = run(
-        args.scale,
-        args.picks,
-        args.repeats,
-        args.cache_dir,
-        None if args.no_postgres else args.pg_url,
-        args.profile,
-        log=lambda line: print(line, file=sys.stderr),
-    )
-    for database in ("sqlite", "postgresql"):
-        if database in results:
-            results[database]["impact"].pop("best_ms", None)
-    print(json.dumps(results, indent=2, default=str))
-    return 0
+    return lineage_queries.standalone_main(argv, main.__doc__ or "", "picks", run, ("impact",))
 
 
 if __name__ == "__main__":

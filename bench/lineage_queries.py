@@ -528,23 +528,29 @@ def run(
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python bench/lineage_queries.py [--scale S] [--pairs N] [--no-postgres]``."""
+def standalone_main(
+    argv: list[str] | None,
+    usage: str,
+    count_flag: str,
+    run_workload: Callable[..., dict[str, Any]],
+    kinds: tuple[str, ...],
+) -> int:
+    """The command line of a query benchmark run on its own: JSON results on stdout."""
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser = argparse.ArgumentParser(description=usage)
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument(f"--{count_flag}", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cache-dir", type=Path, default=measure.CACHE_DIR)
     parser.add_argument("--pg-url", default=synthetic.default_pg_url())
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto")
     args = parser.parse_args(argv)
-    results = run(
+    results = run_workload(
         args.scale,
-        args.pairs,
+        getattr(args, count_flag),
         args.repeats,
         args.cache_dir,
         None if args.no_postgres else args.pg_url,
@@ -552,11 +558,16 @@ def main(argv: list[str] | None = None) -> int:
         log=lambda line: print(line, file=sys.stderr),
     )
     for database in ("sqlite", "postgresql"):
-        for kind in KINDS:
+        for kind in kinds:
             if database in results:
                 results[database][kind].pop("best_ms", None)
     print(json.dumps(results, indent=2, default=str))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python bench/lineage_queries.py [--scale S] [--pairs N] [--no-postgres]``."""
+    return standalone_main(argv, main.__doc__ or "", "pairs", run, KINDS)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from fastapi import Depends, Path, Query, Request
 
 from temporal_lineage.api.state import app_state
 from temporal_lineage.config import Settings
-from temporal_lineage.errors import ConfigError
+from temporal_lineage.errors import ConfigError, InvalidTime
 from temporal_lineage.model import TableRef
 from temporal_lineage.store import Store
 from temporal_lineage.times import parse_time
@@ -29,12 +29,15 @@ def table_ref(
 
 
 def _time(value: str | None, name: str) -> datetime | None:
-    if value is None or value == "":
-        return None
+    """``value`` parsed (None when absent or empty).
+
+    Raises:
+        InvalidTime: not an ISO-8601 time; the message names the parameter.
+    """
     try:
-        return parse_time(value)
-    except ValueError as exc:  # pragma: no cover - parse_time raises InvalidTime
-        raise ConfigError(f"{name}: {exc}") from exc
+        return parse_time(value) if value else None
+    except InvalidTime as exc:
+        raise InvalidTime(f"{name}: {exc}") from None
 
 
 def as_of(

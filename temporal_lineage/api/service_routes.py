@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from temporal_lineage.api.auth import ADMIN, READ
 from temporal_lineage.api.state import app_state
+from temporal_lineage.errors import one_line
 from temporal_lineage.query import shapes
 from temporal_lineage.query.propagation import consumers_of
 from temporal_lineage.sync import sync
@@ -33,8 +34,7 @@ def health(request: Request) -> JSONResponse:
         revision = state.store.current_revision()
         fresh = [freshness_json(f) for f in freshness(state.store, state.settings)]
     except Exception as exc:  # noqa: BLE001 - any failure of the store means not ready
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return JSONResponse({"status": "unavailable", "error": detail}, status_code=503)
+        return JSONResponse({"status": "unavailable", "error": one_line(exc)}, status_code=503)
     scheduler = state.scheduler.worker if state.scheduler is not None else None
     return JSONResponse(
         {"status": "ok", "revision": revision, "scheduler": scheduler, "sources": fresh}
