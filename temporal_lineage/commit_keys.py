@@ -8,6 +8,9 @@ from typing import Any
 DEFAULT_RUN_ID_KEYS = ("lineage.run-id",)
 """Commit properties holding our run id unless a source configures others."""
 
+KEY_VALUE_WIDTH = 400
+"""The longest key value kept; a longer one names no run (ids are short) and is ignored."""
+
 RUN_ID = "run_id"
 """The canonical key of our own run id (found under any of a source's ``run_id_keys``)."""
 
@@ -48,4 +51,4 @@ def commit_keys(summary: Mapping[str, Any], run_id_keys: Sequence[str]) -> list[
             if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
                 found.append((canonical, str(value).strip()))
                 break
-    return found
+    return [(key, value) for key, value in found if len(value) <= KEY_VALUE_WIDTH]

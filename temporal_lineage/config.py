@@ -88,6 +88,9 @@ class Settings:
         raise ConfigError(f"unknown source {name!r} (known: {known})")
 
 
+_LONGEST = timedelta(days=366)
+
+
 def parse_duration(value: object, *, where: str) -> timedelta:
     """``60s``, ``5m``, ``1h``, ``1d``, ``250ms`` or a number of seconds.
 
@@ -96,8 +99,11 @@ def parse_duration(value: object, *, where: str) -> timedelta:
     """
     match = _DURATION.match(str(value))
     if isinstance(value, bool) or match is None:
-        raise ConfigError(f"{where}: not a duration: {value!r} (e.g. 60s, 5m, 1h)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+        raise ConfigError(f"{where}: not a duration: {value!r:.60} (e.g. 60s, 5m, 1h)")
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if not 0 < seconds <= _LONGEST.total_seconds():
+        raise ConfigError(f"{where}: duration {value!r:.60} is not between 0 and 366 days")
+    return timedelta(seconds=seconds)
 
 
 def load_settings(
@@ -176,6 +182,12 @@ def _service(raw: object, path: Path) -> ServiceConfig:
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: cannot read config: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: cannot read config: nested too deeply") from None
     except (OSError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"{path}: cannot read config: {first}") from exc

@@ -20,6 +20,13 @@ class StoreError(LineageError):
     """The store cannot be opened, migrated, read or written."""
 
 
+class ValueRefused(StoreError):
+    """The store refused one value being written (out of range, unencodable text).
+
+    A fault of the data, not of the store: the other items of a batch can still be written.
+    """
+
+
 class SourceUnavailable(LineageError):
     """A source (catalog, root folder, object store) cannot be reached or listed."""
 

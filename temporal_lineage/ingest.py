@@ -6,16 +6,24 @@ payload still go in. Events already stored (same content) are accepted again as 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporal_lineage.collector import collector_paused
-from temporal_lineage.errors import InvalidEvent
+from temporal_lineage.errors import InvalidEvent, LineageError, ValueRefused, one_line
 from temporal_lineage.openlineage.events import ParsedEvent, RejectedEvent
 from temporal_lineage.openlineage.parse import parse_payload
 from temporal_lineage.store import Store
 from temporal_lineage.store.event_writes import EventWriter
 from temporal_lineage.times import now
+
+_LOG = logging.getLogger(__name__)
+
+
+def _store_down(exc: BaseException) -> bool:
+    return isinstance(exc, LineageError) and not isinstance(exc, ValueRefused)
+
 
 BATCH = 1000
 """Events per transaction: bounded memory and lock time on big files."""
@@ -54,8 +62,30 @@ def ingest_payload(
     with collector_paused():
         parsed = _split(parse_payload(data, origin=origin), origin, report)
         for start in range(0, len(parsed), BATCH):
-            _store_events(store, [(report, parsed[start : start + BATCH])])
+            batch = parsed[start : start + BATCH]
+            try:
+                _store_events(store, [(report, [event for _, event in batch])])
+            except Exception as exc:  # noqa: BLE001 - the last line of defence, event by event
+                if _store_down(exc):
+                    raise
+                _LOG.debug("storing a batch of %s failed; retrying event by event", origin)
+                _store_one_by_one(store, batch, origin, report)
     return report
+
+
+def _store_one_by_one(
+    store: Store, batch: list[tuple[int, ParsedEvent]], origin: str, report: IngestReport
+) -> None:
+    """Store each event in its own transaction: one that fails is its own rejection."""
+    for index, event in batch:
+        try:
+            _store_events(store, [(report, [event])])
+        except Exception as exc:  # noqa: BLE001 - this event's error; the others go on
+            if _store_down(exc):
+                raise
+            _LOG.debug("storing event %d of %s failed", index, origin, exc_info=True)
+            reason = f"event {index}: could not be stored: {one_line(exc)}"
+            report.rejected.append(Rejection(origin, index, reason))
 
 
 @dataclass(frozen=True)
@@ -74,7 +104,8 @@ def ingest_atomic(store: Store, payloads: list[Payload]) -> list[IngestReport | 
     Each payload gets its own answer: an ``IngestReport`` (its events stored, or its
     rejections and nothing stored) or the ``InvalidEvent`` that refused it whole (not JSON,
     or not one event where ``single`` asks for one). A store failure raises for all of them
-    (nothing of any is stored).
+    (nothing of any is stored); an unexpected failure of one payload's events is that
+    payload's rejection, and the others are stored.
     """
     answers: list[IngestReport | InvalidEvent] = []
     accepted: list[tuple[IngestReport, list[ParsedEvent]]] = []
@@ -88,41 +119,69 @@ def ingest_atomic(store: Store, payloads: list[Payload]) -> list[IngestReport | 
             except InvalidEvent as exc:
                 answers.append(exc)
                 continue
-            events = _split(items, payload.origin, report)
+            valid = _split(items, payload.origin, report)
             answers.append(report)
             if not report.rejected:
-                accepted.append((report, events))
+                accepted.append((report, [event for _, event in valid]))
         if accepted:
-            _store_events(store, accepted)
+            try:
+                _store_events(store, accepted)
+            except Exception as exc:  # noqa: BLE001 - the last line of defence, payload by payload
+                if _store_down(exc):
+                    raise
+                _LOG.debug("a group of %d payloads failed; one by one", len(accepted))
+                _store_each_payload(store, accepted)
     return answers
+
+
+def _store_each_payload(
+    store: Store, accepted: list[tuple[IngestReport, list[ParsedEvent]]]
+) -> None:
+    """Store each payload in its own transaction: one that fails is its own rejection."""
+    for report, events in accepted:
+        try:
+            _store_events(store, [(report, events)])
+        except Exception as exc:  # noqa: BLE001 - this payload's error; the others go on
+            if _store_down(exc):
+                raise
+            _LOG.debug("storing a payload failed", exc_info=True)
+            report.rejected.append(Rejection("", -1, f"could not be stored: {one_line(exc)}"))
 
 
 def _split(
     items: list[ParsedEvent | RejectedEvent], origin: str, report: IngestReport
-) -> list[ParsedEvent]:
-    """The valid events; the rejected ones go to ``report``."""
+) -> list[tuple[int, ParsedEvent]]:
+    """The valid events with their index in the payload; the rejected ones go to ``report``."""
     report.rejected.extend(
         Rejection(origin, item.index, item.error)
         for item in items
         if isinstance(item, RejectedEvent)
     )
-    return [item for item in items if isinstance(item, ParsedEvent)]
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, ParsedEvent)]
 
 
 def _store_events(store: Store, groups: list[tuple[IngestReport, list[ParsedEvent]]]) -> None:
-    """Write every group's events in one transaction; events already stored are no-ops."""
+    """Write every group's events in one transaction; events already stored are no-ops.
+
+    The reports are counted only once the transaction has committed.
+    """
+    counts: list[tuple[IngestReport, int, int]] = []
     with store.begin() as conn:
         writer = EventWriter(conn, now())
         stored = writer.known([e.fingerprint for _, events in groups for e in events])
         for report, events in groups:
+            duplicates = 0
             for event in events:
-                report.accepted += 1
                 if event.fingerprint in stored:
-                    report.duplicates += 1
+                    duplicates += 1
                     continue
                 stored.add(event.fingerprint)
                 writer.write(event)
+            counts.append((report, len(events), duplicates))
         writer.flush()
+    for report, accepted, duplicates in counts:
+        report.accepted += accepted
+        report.duplicates += duplicates
 
 
 def ingest_files(store: Store, paths: list[Path]) -> IngestReport:

@@ -179,6 +179,16 @@ class SchemaTransition:
 
 
 @dataclass(frozen=True)
+class TextRepair:
+    """A string of a table's metadata stored with unstorable characters replaced (U+FFFD)."""
+
+    field: str
+    """Where it was, e.g. ``version 3: commitInfo.userName``."""
+    detail: str
+    """What was replaced, e.g. ``not valid Unicode: lone surrogate U+D800 at character 3``."""
+
+
+@dataclass(frozen=True)
 class TableState:
     """What a source read of one table: the facts the sync persists."""
 
@@ -200,6 +210,8 @@ class TableState:
     """
     snapshots_complete: bool = False
     format_version: int | None = None
+    repairs: tuple[TextRepair, ...] = ()
+    """Strings of the metadata read that were kept with characters replaced."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +266,15 @@ class TableError:
 
 
 @dataclass(frozen=True)
+class TableRepair:
+    """A table synced with a string of its metadata repaired: which field, what was replaced."""
+
+    table: str
+    field: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A path below a source root that is not a table."""
 
@@ -295,6 +316,8 @@ class SyncReport:
     schema_changes: list[TableSchemaChange] = field(default_factory=list)
     failed_sources: list[str] = field(default_factory=list)
     """Sources that could not be listed at all (a scheduler backs off from these)."""
+    repairs: list[TableRepair] = field(default_factory=list)
+    """Tables stored with unstorable characters of their metadata replaced."""
 
 
 class RunState(StrEnum):

@@ -17,6 +17,7 @@ workers, a manual ``sync``, the API) never sync one table at the same time:
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Sequence
@@ -27,8 +28,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from temporal_lineage.collector import collector_paused
 from temporal_lineage.config import Settings, SourceConfig
-from temporal_lineage.errors import LineageError, StoreError
-from temporal_lineage.model import Skipped, SyncReport, TableError, TableRef, TableSyncResult
+from temporal_lineage.errors import LineageError, StoreError, one_line
+from temporal_lineage.model import (
+    Skipped,
+    SyncReport,
+    TableError,
+    TableRef,
+    TableRepair,
+    TableSyncResult,
+    TextRepair,
+)
 from temporal_lineage.sources.base import Source, TableEntry
 from temporal_lineage.sources.factory import build_source
 from temporal_lineage.store import Store, leases
@@ -46,6 +55,8 @@ from temporal_lineage.times import format_time, now
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+_LOG = logging.getLogger(__name__)
 
 DUE_FRACTION = 0.75
 """A synced table is due again after this fraction of its source's ``poll_interval``."""
@@ -300,7 +311,7 @@ class _TablePass:
     def _table(self, entry: TableEntry) -> bool:
         self.report.tables += 1
         try:
-            result = _sync_table(
+            result, repairs = _sync_table(
                 self.store,
                 self.source,
                 self.source_id,
@@ -308,15 +319,22 @@ class _TablePass:
                 self.known.get(entry.ref.identifier),
             )
         except LineageError as exc:
-            self.report.errors.append(TableError(str(entry.ref), str(exc)))
-            self.progress.table_done(entry.ref, None, str(exc))
-            return False
+            return self._failed(entry, one_line(exc))
+        except Exception as exc:  # the last line of defence: one table never stops the pass
+            _LOG.debug("unexpected error syncing %s", entry.ref, exc_info=True)
+            return self._failed(entry, f"{entry.ref}: unexpected error: {one_line(exc)}")
+        self.report.repairs.extend(TableRepair(str(entry.ref), r.field, r.detail) for r in repairs)
         if result is not None:
             self.report.new_snapshots += result.new_snapshots
             self.report.new_schema_versions += result.new_schema_versions
             self.report.schema_changes.extend(result.schema_changes)
         self.progress.table_done(entry.ref, result, None)
         return True
+
+    def _failed(self, entry: TableEntry, error: str) -> bool:
+        self.report.errors.append(TableError(str(entry.ref), error))
+        self.progress.table_done(entry.ref, None, error)
+        return False
 
 
 def _report_held_elsewhere(
@@ -348,17 +366,18 @@ def _report_held_elsewhere(
 
 def _sync_table(
     store: Store, source: Source, source_id: int, entry: TableEntry, known: KnownTable | None
-) -> TableSyncResult | None:
+) -> tuple[TableSyncResult | None, tuple[TextRepair, ...]]:
+    """What one table's sync added (None when unchanged), and the strings it repaired."""
     if known is not None and known.dropped_at is not None:
         cursor = None  # listed again after it was seen gone: it may be a new table
     else:
         cursor = known.cursor if known is not None else None
         if known is not None and not source.has_changed(entry, cursor):
-            return None
+            return None, ()
     with collector_paused():
         state = source.read(entry, cursor)
         with store.begin() as conn:
-            return apply_table_state(
+            result = apply_table_state(
                 conn,
                 source_id,
                 state,
@@ -366,3 +385,4 @@ def _sync_table(
                 numbered=source.capabilities.has_schema_ids,
                 run_id_keys=source.run_id_keys,
             )
+    return result, state.repairs

@@ -45,7 +45,10 @@ def parse_time(text: str) -> datetime:
         ) from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidTime(f"out of range in UTC: {text!r}") from None
 
 
 def format_time(instant: datetime | None) -> str | None:

@@ -111,3 +111,85 @@ def test_column_lineage_of_real_events_is_kept_per_run(store: Store) -> None:
     assert ("agg", "/tmp/cll_test/cll_source2", "c", "DIRECT", "AGGREGATION", "facet") in edges
     assert ("agg", "/tmp/cll_test/cll_source2", "a", "INDIRECT", "JOIN", "facet") in edges
     assert {r.output_field for r in rows} == {"ident", "trans", "agg"}
+
+
+def _event(run_id: str, job: str) -> str:
+    # ensure_ascii: a lone surrogate stays the \ud800 escape a Java writer sends.
+    return json.dumps(
+        {
+            "eventTime": "2024-10-16T16:53:51.761Z",
+            "producer": "https://example.com/producer",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "eventType": "COMPLETE",
+            "run": {"runId": run_id},
+            "job": {"namespace": "default", "name": job},
+        },
+        ensure_ascii=True,
+    )
+
+
+def test_a_lone_surrogate_rejects_its_event_and_the_file_goes_on(
+    store: Store, tmp_path: Path
+) -> None:
+    """Regression: '\\ud800' in an event reached the driver (UnicodeEncodeError) and killed
+    the whole file; now the event is rejected naming the field and the others are stored."""
+    path = tmp_path / "events.ndjson"
+    good = "0192963f-f6f8-71c0-8380-500bc70883e1"
+    lines = [
+        _event("0192963f-f6f8-71c0-8380-500bc70883e0", "etl\ud800"),
+        _event(good, "etl"),
+        _event("0192963f-f6f8-71c0-8380-500bc70883e2", "nul\x00"),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    url = store.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--store", url, "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    answer = json.loads(result.stdout)
+    assert answer["accepted"] == 1 and result.exit_code == 1
+    assert [r["error"] for r in answer["rejected"]] == [
+        "event 0: job.name: not valid Unicode: lone surrogate U+D800 at character 3",
+        "event 2: job.name: NUL character U+0000 at character 3 (the store cannot keep it)",
+    ]
+    with store.connect() as conn:
+        assert list(conn.execute(select(t.runs.c.run_id)).scalars()) == [good]
+
+
+def test_a_value_wider_than_its_column_is_refused_alike_on_both_databases(store: Store) -> None:
+    """PostgreSQL enforces VARCHAR widths and SQLite does not: the store checks first."""
+    payload = "\n".join(
+        [
+            _event("0192963f-f6f8-71c0-8380-500bc70883e3", "j" * 1001),
+            _event("0192963f-f6f8-71c0-8380-500bc70883e4", "fine"),
+        ]
+    )
+    report = ingest_payload(store, payload, origin="wide.ndjson")
+    assert report.accepted == 1 and [r.index for r in report.rejected] == [0]
+    assert report.rejected[0].error == (
+        "event 0: could not be stored: jobs.name: 1001 characters, "
+        "more than the 1000 the store keeps"
+    )
+    assert count(store, t.events) == 1 and count(store, t.jobs) == 1
+
+
+def test_an_unexpected_error_storing_one_event_is_its_rejection(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last line of defence: an error nobody foresaw, raised while one event is written,
+    becomes that event's one-line rejection; the others of the batch are stored."""
+    from temporal_lineage.store.event_writes import EventWriter
+
+    original = EventWriter.write
+
+    def write(self: EventWriter, event: object) -> None:
+        if getattr(event, "run_id", None) == "0192963f-f6f8-71c0-8380-500bc70883e6":
+            raise RuntimeError("boom\nsecond line")
+        original(self, event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EventWriter, "write", write)
+    payload = "\n".join(_event(f"0192963f-f6f8-71c0-8380-500bc70883e{n}", "etl") for n in (5, 6, 7))
+    report = ingest_payload(store, payload, origin="x.ndjson")
+    assert report.accepted == 2
+    assert [(r.index, r.error) for r in report.rejected] == [
+        (1, "event 1: could not be stored: boom")
+    ]
+    assert count(store, t.events) == 2

@@ -3,10 +3,13 @@ for bad input."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from temporal_lineage.errors import (
     ColumnNotFound,
@@ -29,6 +32,7 @@ from temporal_lineage.errors import (
     most_specific,
     one_line,
 )
+from temporal_lineage.storable import text_problem
 
 STATUS: dict[type[LineageError], int] = {
     PayloadTooLarge: 413,
@@ -68,8 +72,36 @@ def _validation_line(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+class StorableParameters:
+    """ASGI middleware: a path or query parameter holding a NUL (``%00``) or a lone surrogate
+    is a 422 naming the parameter, before any route binds it to a store query."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = _unstorable_parameter(scope)
+            if found is not None:
+                await problem(422, found)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _unstorable_parameter(scope: Scope) -> str | None:
+    query = scope.get("query_string", b"").decode("latin-1")
+    pairs = [("path", str(scope.get("path", ""))), *parse_qsl(query, keep_blank_values=True)]
+    for name, value in pairs:
+        for what, text in (("parameter name", name), (ascii(name)[1:-1], value)):
+            reason = text_problem(text)
+            if reason is not None:
+                return f"{what}: {reason}"
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into one-line answers."""
+    app.add_middleware(StorableParameters)
 
     @app.exception_handler(LineageError)
     async def _lineage_error(request: Request, exc: LineageError) -> JSONResponse:

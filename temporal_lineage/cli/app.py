@@ -14,8 +14,9 @@ import click
 from temporal_lineage import __version__
 from temporal_lineage.cli.exit_codes import exit_code, one_line
 from temporal_lineage.config import Settings, load_settings
-from temporal_lineage.errors import LineageError
+from temporal_lineage.errors import ConfigError, LineageError
 from temporal_lineage.model import TableRef
+from temporal_lineage.storable import check_text
 from temporal_lineage.store import Store, open_store
 from temporal_lineage.times import parse_time
 
@@ -45,9 +46,25 @@ class _TableParam(click.ParamType[TableRef]):
         if isinstance(value, TableRef):
             return value
         try:
-            return TableRef.from_user_string(str(value))
+            return TableRef.from_user_string(check_text(str(value), "table"))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def _check_arguments(kwargs: dict[str, Any]) -> None:
+    """Refuse an argument the store could not look up (a lone surrogate from a non-UTF-8
+    command line, a NUL).
+
+    Raises:
+        ConfigError: naming the argument.
+    """
+    for name, value in kwargs.items():
+        for item in value if isinstance(value, tuple | list) else (value,):
+            if isinstance(item, str):
+                try:
+                    check_text(item, name.replace("_", "-"))
+                except ValueError as exc:
+                    raise ConfigError(str(exc)) from None
 
 
 TIME = _TimeParam()
@@ -98,6 +115,7 @@ def command(*, formats: tuple[str, ...] = ("table", "json")) -> Callable[[F], F]
         def wrapper(config: str | None, store_url: str | None, output: str, **kwargs: Any) -> Any:
             invocation = Invocation(config, store_url, output)
             try:
+                _check_arguments({"config": config, "store": store_url, **kwargs})
                 return func(invocation, **kwargs)
             except LineageError as exc:
                 click.echo(f"error: {one_line(exc)}", err=True)

@@ -62,6 +62,8 @@ def sync(inv: Invocation, source_name: str | None) -> None:
         print_mapping(document, ["tables", "new_snapshots", "new_schema_versions"])
         for item in report.skipped:
             click.echo(f"skipped {item.path}: {item.reason}")
+        for repair in report.repairs:
+            click.echo(f"repaired {repair.table} {repair.field}: {repair.detail}")
         for change in document["schema_changes"]:
             if change["affected_columns"]:
                 click.echo(

@@ -60,6 +60,7 @@ from temporal_lineage.openlineage.validate import (
     read_facets,
     read_name,
 )
+from temporal_lineage.storable import find_unstorable
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -79,14 +80,33 @@ def fingerprint(raw: Any) -> str:
     >>> fingerprint({"b": 1, "a": [1, 2]}) == fingerprint({"a": [1, 2], "b": 1})
     True
     """
+    return hashlib.sha256(_canonical(raw)[0]).hexdigest()
+
+
+def _canonical(raw: Any) -> tuple[bytes, bool]:
+    """The canonical JSON bytes of an event, and whether orjson could write them.
+
+    orjson refuses integers over 64 bits, lone surrogates and very deep nesting; the
+    standard library writes those (surrogates passed through as they are).
+    """
     try:
-        text = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS), True
     except TypeError:
-        # orjson refuses integers over 64 bits, lone surrogates and very deep nesting.
-        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-            "utf-8", "surrogatepass"
-        )
-    return hashlib.sha256(text).hexdigest()
+        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8", "surrogatepass"), False
+
+
+def _check_storable(event: Mapping[str, Any], canonical: bytes, plain: bool) -> None:
+    """Refuse an event holding a string the store cannot keep (lone surrogate, NUL).
+
+    The canonical bytes tell almost for free: orjson refuses surrogates, and writes NUL as
+    an escape; only then is the event walked to name the field.
+    """
+    if plain and b"\\u0000" not in canonical:
+        return
+    found = find_unstorable(event)
+    if found is not None:
+        raise FieldError(*found)
 
 
 def _kind(event: Mapping[str, Any]) -> EventKind:
@@ -120,6 +140,8 @@ def parse_event(value: Any) -> ParsedEvent:
     temporal_lineage.openlineage.validate.FieldError: eventTime: not an ISO-8601 date-time: 'soon'
     """
     event = as_object(value, "")
+    canonical, plain = _canonical(event)
+    _check_storable(event, canonical, plain)
     event_time = as_instant(need(event, "eventTime", ""), "eventTime")
     producer = as_uri(need(event, "producer", ""), "producer")
     schema_url = as_string(need(event, "schemaURL", ""), "schemaURL")
@@ -170,7 +192,7 @@ def parse_event(value: Any) -> ParsedEvent:
         outputs=outputs,
         dataset=dataset,
         raw=MappingProxyType(event),
-        fingerprint=fingerprint(event),
+        fingerprint=hashlib.sha256(canonical).hexdigest(),
         root_run_id=parents.root_run_id,
         root_job=parents.root_job,
     )

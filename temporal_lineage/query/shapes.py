@@ -121,6 +121,9 @@ def sync_report_json(report: SyncReport) -> dict[str, Any]:
         "skipped": [
             {"source": s.source, "path": s.path, "reason": s.reason} for s in report.skipped
         ],
+        "repaired": [
+            {"table": r.table, "field": r.field, "replaced": r.detail} for r in report.repairs
+        ],
     }
 
 

@@ -8,7 +8,7 @@ need deltalake) live with reproduction, not here.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from temporal_lineage.model import (
     Snapshot,
     TableRef,
     TableState,
+    TextRepair,
 )
 from temporal_lineage.sources.base import Capabilities, Discovery, Source, TableEntry
 from temporal_lineage.sources.delta_log import (
@@ -35,6 +36,7 @@ from temporal_lineage.sources.delta_log import (
     parse_schema,
 )
 from temporal_lineage.sources.storage import Storage, local_path, storage_for
+from temporal_lineage.storable import operation_name, repaired
 from temporal_lineage.times import from_millis
 
 DELTA_CAPABILITIES = Capabilities(
@@ -203,18 +205,23 @@ class DeltaSource(Source):
                 f"covers version {start - 1} or later"
             )
         checkpoint = min(base)
-        metadata = self._checkpoint_metadata(entry, checkpoint, listing.checkpoints[checkpoint])
-        return self._read_from(entry, listing, start, None, checkpoint=(checkpoint, metadata))
+        metadata, repairs = self._checkpoint_metadata(
+            entry, checkpoint, listing.checkpoints[checkpoint]
+        )
+        return self._read_from(
+            entry, listing, start, None, checkpoint=(checkpoint, metadata), repairs=repairs
+        )
 
     def _checkpoint_metadata(
         self, entry: TableEntry, version: int, names: tuple[str, ...]
-    ) -> Mapping[str, Any]:
+    ) -> tuple[Mapping[str, Any], list[TextRepair]]:
         for name in names:
             metadata, _protocol = checkpoint_actions(
                 name, self.storage.read_bytes(self._log(entry, name))
             )
             if metadata is not None:
-                return metadata
+                kept, repairs = repaired(metadata, f"checkpoint {version}: metaData.")
+                return kept, repairs
         raise InvalidMetadata(f"{entry.ref}: checkpoint {version} has no metaData action")
 
     def _committed_at(self, entry: TableEntry, commit: Commit) -> datetime:
@@ -232,6 +239,7 @@ class DeltaSource(Source):
         previous: DeltaCursor | None,
         *,
         checkpoint: tuple[int, Mapping[str, Any]] | None = None,
+        repairs: Sequence[TextRepair] = (),
     ) -> TableState:
         commits: list[Commit] = []
         version = start
@@ -245,6 +253,7 @@ class DeltaSource(Source):
         transitions: list[SchemaTransition] = []
         table_id = previous.table_id if previous else None
         last_fingerprint: str | None = None
+        cut_operations: list[TextRepair] = []
         if checkpoint is not None:
             version, metadata = checkpoint
             table_id = str(metadata.get("id") or table_id or entry.location)
@@ -273,12 +282,17 @@ class DeltaSource(Source):
                     )
                     last_fingerprint = schema.fingerprint()
             info = dict(commit.commit_info or {})
+            operation, cut = operation_name(
+                info.get("operation"), f"version {commit.version}: commitInfo.operation"
+            )
+            if cut is not None:
+                cut_operations.append(cut)
             snapshots.append(
                 Snapshot(
                     snapshot_id=commit.version,
                     parent_id=commit.version - 1 if commit.version > 0 else None,
                     committed_at=committed_at,
-                    operation=info.get("operation"),
+                    operation=operation,
                     schema_id=None,
                     sequence_number=commit.version,
                     summary=info,
@@ -298,6 +312,7 @@ class DeltaSource(Source):
             transitions=tuple(transitions),
             retained_from=listing.earliest_commit,
             snapshots_complete=False,
+            repairs=(*repairs, *(r for c in commits for r in c.repairs), *cut_operations),
         )
 
 

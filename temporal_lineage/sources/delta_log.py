@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from temporal_lineage import jsontext
-from temporal_lineage.model import Field, Schema
+from temporal_lineage.model import Field, Schema, TextRepair
 from temporal_lineage.sources.type_names import type_name
+from temporal_lineage.storable import may_hold_escapes, repaired
 
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 CHECKPOINT_FILE = re.compile(
@@ -33,11 +34,18 @@ class Commit:
     commit_info: Mapping[str, Any] | None
     metadata: Mapping[str, Any] | None
     protocol: Mapping[str, Any] | None
+    repairs: tuple[TextRepair, ...] = ()
+    """Strings of these actions kept with unstorable characters replaced."""
 
 
 def parse_commit(version: int, raw: bytes) -> Commit:
-    """Read commitInfo, metaData and protocol, skipping file actions without parsing them."""
+    """Read commitInfo, metaData and protocol, skipping file actions without parsing them.
+
+    A lone surrogate or NUL in a string (valid JSON escapes the store cannot keep) is
+    replaced by U+FFFD, and the commit says where: a real commit is never refused for it.
+    """
     commit_info = metadata = protocol = None
+    repairs: list[TextRepair] = []
     for line in raw.splitlines():
         line = line.strip()
         if not line or line.startswith(_SKIPPED_ACTIONS):
@@ -45,13 +53,16 @@ def parse_commit(version: int, raw: bytes) -> Commit:
         action = jsontext.loads(line)
         if not isinstance(action, dict):
             raise ValueError(f"version {version}: an action is not a JSON object")
+        if may_hold_escapes(line):
+            action, fixed = repaired(action, f"version {version}: ")
+            repairs.extend(fixed)
         if "commitInfo" in action:
             commit_info = action["commitInfo"]
         elif "metaData" in action:
             metadata = action["metaData"]
         elif "protocol" in action:
             protocol = action["protocol"]
-    return Commit(version, commit_info, metadata, protocol)
+    return Commit(version, commit_info, metadata, protocol, tuple(repairs))
 
 
 def checkpoint_actions(

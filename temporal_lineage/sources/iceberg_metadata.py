@@ -24,8 +24,10 @@ from temporal_lineage.model import (
     Snapshot,
     TableRef,
     TableState,
+    TextRepair,
 )
 from temporal_lineage.sources.type_names import type_name
+from temporal_lineage.storable import may_hold_escapes, operation_name, repaired
 from temporal_lineage.times import from_millis
 
 _CURRENT_SCHEMA = re.compile(rb'"current-schema-id"\s*:\s*(-?\d+)')
@@ -53,21 +55,21 @@ def peek_current_schema_id(read: Callable[[int | None], bytes | None]) -> int | 
     head = read(PEEK_BYTES)
     if head is None:
         return None
-    text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head) if _gzipped(head) else head
-    match = _CURRENT_SCHEMA.search(text)
-    if match is not None:
-        return int(match.group(1))
-    whole = read(None) if len(head) >= PEEK_BYTES else head
-    if whole is None:
-        return None
     try:
+        text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head) if _gzipped(head) else head
+        match = _CURRENT_SCHEMA.search(text)
+        if match is not None:
+            return int(match.group(1))
+        whole = read(None) if len(head) >= PEEK_BYTES else head
+        if whole is None:
+            return None
         metadata = decode(whole)
-    except ValueError:
-        return None
-    if "current-schema-id" in metadata:
-        return int(metadata["current-schema-id"])
-    single = metadata.get("schema")
-    return int(single.get("schema-id", 0)) if isinstance(single, dict) else None
+        if "current-schema-id" in metadata:
+            return int(metadata["current-schema-id"])
+        single = metadata.get("schema")
+        return int(single.get("schema-id", 0)) if isinstance(single, dict) else None
+    except (ValueError, TypeError, OSError, EOFError, zlib.error, RecursionError):
+        return None  # an unreadable older file: the change is dated by what is readable
 
 
 def _gzipped(raw: bytes) -> bool:
@@ -136,16 +138,23 @@ def _current_schema_id(metadata: Mapping[str, Any], schemas: Mapping[int, Schema
     return next(iter(schemas))
 
 
-def _snapshot(item: Mapping[str, Any], instant: Callable[[int], datetime]) -> Snapshot:
+def _snapshot(
+    item: Mapping[str, Any], instant: Callable[[int], datetime], repairs: list[TextRepair]
+) -> Snapshot:
     summary = item.get("summary") or {}
     parent = item.get("parent-snapshot-id")
     schema_id = item.get("schema-id")
     sequence = item.get("sequence-number")
+    operation, cut = operation_name(
+        summary.get("operation"), f"snapshot {item.get('snapshot-id')}: summary.operation"
+    )
+    if cut is not None:
+        repairs.append(cut)
     return Snapshot(
         int(item["snapshot-id"]),
         int(parent) if parent is not None and int(parent) >= 0 else None,
         instant(item["timestamp-ms"]),
-        summary.get("operation"),
+        operation,
         int(schema_id) if schema_id is not None else None,
         int(sequence) if sequence is not None else None,
         summary,  # a fresh dict from the parser: no copy needed
@@ -307,9 +316,12 @@ def table_state(
     """
     try:
         metadata = decode(raw)
+        repairs: list[TextRepair] = []
+        if _gzipped(raw) or may_hold_escapes(raw):  # a lone surrogate or NUL must not refuse it
+            metadata, repairs = repaired(metadata, "")
         schemas = _schemas(metadata)
         instant = _instants()
-        snapshot_list = [_snapshot(s, instant) for s in metadata.get("snapshots") or []]
+        snapshot_list = [_snapshot(s, instant, repairs) for s in metadata.get("snapshots") or []]
         by_id = {s.snapshot_id: s for s in snapshot_list}
         current_schema = _current_schema_id(metadata, schemas)
         transitions = _transitions(metadata, location, schemas, snapshot_list, read_older, since)
@@ -326,8 +338,18 @@ def table_state(
             schemas=schemas,
             snapshots_complete=True,
             format_version=int(metadata.get("format-version", 1)),
+            repairs=tuple(repairs),
         )
-    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OSError,
+        EOFError,
+        zlib.error,
+        RecursionError,
+    ) as exc:
         raise InvalidMetadata(f"{ref}: malformed metadata {location}: {_describe(exc)}") from exc
 
 

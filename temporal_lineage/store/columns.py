@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect
+from sqlalchemy import BigInteger, DateTime, Dialect, String, Table
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from temporal_lineage.errors import ValueRefused
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -50,3 +54,32 @@ def time_parameter(value: datetime | None, dialect_name: str) -> Any:
     if dialect_name == "sqlite":
         return (value - EPOCH) // MICROSECOND
     return value.astimezone(UTC)
+
+
+@functools.cache
+def _widths(table: Table) -> tuple[tuple[str, int], ...]:
+    return tuple(
+        (column.name, column.type.length)
+        for column in table.columns
+        if isinstance(column.type, String) and column.type.length
+    )
+
+
+def check_widths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Refuse a row whose text is wider than its column, before the database sees it.
+
+    PostgreSQL enforces ``VARCHAR(n)`` and SQLite does not: checking here gives one answer
+    on both.
+
+    Raises:
+        ValueRefused: naming the table, the column and the widths.
+    """
+    widths = _widths(table)
+    for row in rows:
+        for name, width in widths:
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > width:
+                raise ValueRefused(
+                    f"{table.name}.{name}: {len(value)} characters, "
+                    f"more than the {width} the store keeps"
+                )

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from temporal_lineage import jsontext
-from temporal_lineage.errors import StoreError
+from temporal_lineage.errors import StoreError, ValueRefused
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEAD_REVISION = "0004"
@@ -101,6 +101,8 @@ class Store:
                 connection.execution_options(**{_WRITE: True})
                 with connection.begin():
                     yield connection
+        except DataError as exc:
+            raise ValueRefused(f"store {self.url}: value refused: {_first_line(exc)}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"store {self.url}: {_first_line(exc)}") from exc
 

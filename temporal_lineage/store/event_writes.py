@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from temporal_lineage import jsontext
 from temporal_lineage.model import RunState
 from temporal_lineage.store import tables as t
+from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
 from temporal_lineage.store.reads import schema_as_of
 from temporal_lineage.store.run_reads import stored_tables
@@ -76,7 +77,23 @@ class EventWriter:
 
         Rows are written in bulk by ``flush``: building one INSERT per row cost four times the
         database's own work at 100,000 events (bench/ingestion.py).
+
+        Raises:
+            ValueRefused: a value is wider than its column (the event cannot be stored).
         """
+        queues = (
+            (t.events, self._events),
+            (t.runs, self._new_runs),
+            (t.run_datasets, self._datasets),
+            (t.column_edges, self._edges),
+            (t.run_keys, self._keys),
+        )
+        marks = [len(rows) for _, rows in queues]
+        self._queue(event)
+        for (table, rows), mark in zip(queues, marks, strict=True):
+            check_widths(table, rows[mark:])
+
+    def _queue(self, event: ParsedEvent) -> None:
         job = event.job
         key = event.fingerprint  # stands for the event's id until ``flush`` knows it
         self._events.append(
@@ -184,7 +201,9 @@ class EventWriter:
         """Queue a job; its key stands for its id until ``flush``."""
         key = (namespace, name)
         if key not in self._jobs and key not in self._new_jobs:
-            self._new_jobs[key] = {"namespace": namespace, "name": name, "recorded_at": self.now}
+            row = {"namespace": namespace, "name": name, "recorded_at": self.now}
+            check_widths(t.jobs, [row])
+            self._new_jobs[key] = row
         return key
 
     def _job_version(self, job: tuple[str, str], event: ParsedEvent) -> tuple[Any, str] | None:
@@ -200,6 +219,10 @@ class EventWriter:
         digest = hashlib.sha256(jsontext.dumps(identity).encode()).hexdigest()
         key = (job, digest)
         if key not in self._versions and key not in self._new_versions:
+            check_widths(
+                t.job_versions,
+                [{"code_version": event.code_version, "sql_dialect": event.sql_dialect}],
+            )
             self._new_versions[key] = {
                 "job_id": job,
                 "fingerprint": digest,

@@ -18,6 +18,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from temporal_lineage.commit_keys import KEY_VALUE_WIDTH
+from temporal_lineage.storable import OPERATION_WIDTH
 from temporal_lineage.store.columns import UtcDateTime
 
 metadata = MetaData(
@@ -80,7 +82,7 @@ snapshots = Table(
     Column("parent_id", BigInteger, nullable=True),
     Column("sequence_number", BigInteger, nullable=True),
     Column("committed_at", UtcDateTime(), nullable=False),
-    Column("operation", String(200), nullable=True),
+    Column("operation", String(OPERATION_WIDTH), nullable=True),
     Column("schema_id", Integer, nullable=True),
     Column("summary", JSON, nullable=False),
     Column("expired_in_source", UtcDateTime(), nullable=True),
@@ -274,7 +276,7 @@ run_keys = Table(
     Column("id", Integer, primary_key=True),
     Column("run_id", String(64), nullable=False),
     Column("key", String(64), nullable=False),
-    Column("value", String(400), nullable=False),
+    Column("value", String(KEY_VALUE_WIDTH), nullable=False),
     _recorded_at(),
     UniqueConstraint("run_id", "key", "value"),
     Index("ix_run_keys_value", "key", "value"),
@@ -287,7 +289,7 @@ snapshot_keys = Table(
     Column("incarnation_id", ForeignKey("incarnations.id"), nullable=False),
     Column("snapshot_id", BigInteger, nullable=False),
     Column("key", String(64), nullable=False),
-    Column("value", String(400), nullable=False),
+    Column("value", String(KEY_VALUE_WIDTH), nullable=False),
     _recorded_at(),
     Index("ix_snapshot_keys_snapshot", "incarnation_id", "snapshot_id"),
     Index("ix_snapshot_keys_value", "key", "value"),

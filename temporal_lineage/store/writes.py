@@ -38,7 +38,7 @@ from temporal_lineage.model import (
 )
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.codec import fields_to_rows, schema_from_rows
-from temporal_lineage.store.columns import time_parameter
+from temporal_lineage.store.columns import check_widths, time_parameter
 
 
 def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> int:
@@ -198,16 +198,16 @@ class _TableWriter:
         ).first()
         if row is not None:
             return int(row.id), row.dropped_at is not None
+        values = {
+            "source_id": self.source_id,
+            "identifier": self.state.ref.identifier,
+            "format": self.state.format.value,
+            "location": self.state.location,
+            "recorded_at": self.now,
+        }
+        check_widths(t.tables, [values])
         created = self.conn.execute(
-            insert(t.tables)
-            .values(
-                source_id=self.source_id,
-                identifier=self.state.ref.identifier,
-                format=self.state.format.value,
-                location=self.state.location,
-                recorded_at=self.now,
-            )
-            .returning(t.tables.c.id)
+            insert(t.tables).values(values).returning(t.tables.c.id)
         ).scalar_one()
         return int(created), False
 
@@ -220,17 +220,17 @@ class _TableWriter:
         ).scalar()
         if found is not None:
             return int(found)
+        values = {
+            "table_id": table_id,
+            "uuid": self.state.incarnation,
+            "location": self.state.location,
+            "format_version": self.state.format_version,
+            "recorded_at": self.now,
+        }
+        check_widths(t.incarnations, [values])
         return int(
             self.conn.execute(
-                insert(t.incarnations)
-                .values(
-                    table_id=table_id,
-                    uuid=self.state.incarnation,
-                    location=self.state.location,
-                    format_version=self.state.format_version,
-                    recorded_at=self.now,
-                )
-                .returning(t.incarnations.c.id)
+                insert(t.incarnations).values(values).returning(t.incarnations.c.id)
             ).scalar_one()
         )
 
@@ -554,6 +554,7 @@ def _bulk_insert(
     """
     if not rows:
         return
+    check_widths(table, (dict(zip(columns, row, strict=True)) for row in rows))
     dialect = conn.dialect
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     cast = "::json" if dialect.name == "postgresql" else ""

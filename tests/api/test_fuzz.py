@@ -100,3 +100,40 @@ def test_real_tables_with_random_parameters_never_fail_the_server(
             assert "\n" not in response.json()["detail"]
 
     no_server_error()
+
+
+_RAW_VALUES = st.one_of(
+    st.sampled_from(["%00", "%ED%A0%80", "%FF", "%", "%zz", "2026-03-03%00", "x" * 20_000]),
+    st.text(max_size=12).map(lambda text: quote(text, safe="")),
+)
+
+
+def test_unstorable_and_broken_query_strings_get_a_4xx(
+    client: TestClient, warehouse: Timeline
+) -> None:
+    """Raw query strings and paths (NUL, encoded surrogates, broken escapes, huge values):
+    refused or answered, never a 5xx (a NUL once reached PostgreSQL's driver)."""
+    tables = [*warehouse.tables, "lake.raw.nothing"]
+
+    @given(
+        table=st.one_of(st.sampled_from(tables), _RAW_VALUES),
+        endpoint=st.sampled_from(_ENDPOINTS),
+        name=st.sampled_from(["as_of", "known_at", "column", "since", "from", "direction", "%00"]),
+        value=_RAW_VALUES,
+    )
+    @settings(
+        max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def no_server_error(table: str, endpoint: str, name: str, value: str) -> None:
+        path = table if table not in tables else quote(table)
+        response = client.get(f"/api/v1/tables/{path}/{endpoint}?{name}={value}")
+        assert response.status_code < 500, (path, endpoint, name, value, response.text)
+        if response.status_code >= 400 and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            assert "\n" not in response.json()["detail"]
+
+    no_server_error()
+
+    nul = client.get("/api/v1/tables/lake.raw.orders%00/snapshots")
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"], nul.text

@@ -115,6 +115,19 @@ def writer(app: FastAPI, tokens: dict[Scope, str]) -> TestClient:
         (json.dumps(_event()).encode(), {"Content-Encoding": "br"}, 400, "Content-Encoding"),
         (gzip.compress(b" " * (17 * 1024 * 1024)), {"Content-Encoding": "gzip"}, 413, "limit"),
         (b"{" + b" " * (17 * 1024 * 1024) + b"}", {}, 413, "limit"),
+        # Regression: a lone surrogate (valid JSON, sent by Java writers) was a 500.
+        (
+            json.dumps(_event(job={"namespace": "n", "name": "etl\ud800"})).encode(),
+            {},
+            422,
+            "job.name: not valid Unicode: lone surrogate U+D800",
+        ),
+        (
+            json.dumps(_event(job={"namespace": "n\x00", "name": "etl"})).encode(),
+            {},
+            422,
+            "job.namespace: NUL character",
+        ),
     ],
     ids=[
         "not-json",
@@ -125,6 +138,8 @@ def writer(app: FastAPI, tokens: dict[Scope, str]) -> TestClient:
         "brotli",
         "gzip-bomb",
         "too-large",
+        "lone-surrogate",
+        "nul",
     ],
 )
 def test_bad_input_gets_a_reason_and_stores_nothing(

@@ -62,6 +62,7 @@ def test_sync_answer_shape(warehouse: Timeline, tmp_path: Path) -> None:
         "new_schema_versions",
         "errors",
         "skipped",
+        "repaired",
         "schema_changes",
     }
     assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 29
