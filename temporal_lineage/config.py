@@ -15,6 +15,7 @@ import yaml
 from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS
 from temporal_lineage.errors import ConfigError
 from temporal_lineage.model import Format
+from temporal_lineage.storable import find_unstorable
 
 CONFIG_ENV = "TEMPORAL_LINEAGE_CONFIG"
 STORE_ENV = "TEMPORAL_LINEAGE_STORE"
@@ -195,6 +196,9 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
         return {}
     if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
+    unusable = find_unstorable(loaded)
+    if unusable is not None:  # a path or URL with a NUL or lone surrogate cannot be opened
+        raise ConfigError(f"{path}: {unusable[0]}: {unusable[1]}")
     return loaded
 
 

@@ -347,6 +347,10 @@ class EvidenceKind(StrEnum):
     """Time window: the only candidate run, or an input's head at the run's start."""
     RUN_EVENT = "openlineage_event"
     """A table-level edge: the run's OpenLineage events list both datasets."""
+    DATA_UNCHANGED = "data_unchanged"
+    """A commit that kept every row (compaction, metadata only): its data is its parent's."""
+    RESTORED = "restored"
+    """A Delta RESTORE: its data is the restored version's."""
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,8 @@ def _walk(
             far_side = _unique([d for d in mine if d.direction != near])
             for here in near_side:
                 for there in far_side:
+                    if _node(here) == _node(there):
+                        continue  # maintenance (compaction) reads and writes one table
                     source, target = (there, here) if upstream else (here, there)
                     edge = _edge(source, target, run)
                     edges.setdefault((str(edge.source), str(edge.target), str(edge.job)), edge)

@@ -6,7 +6,17 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from temporal_lineage.model import Evidence, NodeRef, RunInfo, StoredSnapshot, TableRef
+from sqlalchemy import Connection
+
+from temporal_lineage.commit_effects import commit_effect
+from temporal_lineage.model import (
+    Evidence,
+    EvidenceKind,
+    NodeRef,
+    RunInfo,
+    StoredSnapshot,
+    TableRef,
+)
 from temporal_lineage.query.links import InputLink, producers, run_inputs
 from temporal_lineage.store import Store, reads, run_reads
 from temporal_lineage.store.reads import StoredTable
@@ -22,17 +32,24 @@ class ProvenanceNode:
     run_id: str | None
     run: RunInfo | None
     evidence: tuple[Evidence, ...]
+    maintenance_run: str | None = None
+    """The run of a data-preserving commit (compaction, restore): shown, never the producer."""
 
 
 @dataclass(frozen=True)
 class ProvenanceEdge:
-    """Run ``run_id`` read ``source`` at ``source_snapshot`` and wrote ``target``."""
+    """Run ``run_id`` read ``source`` at ``source_snapshot`` and wrote ``target``.
+
+    A data-preserving commit is an edge from the snapshot whose data it keeps to itself,
+    within one table, with ``data_unchanged`` / ``restored`` evidence (and its maintenance
+    run, if one is known).
+    """
 
     source: NodeRef
     source_snapshot: int | None
     target: NodeRef
     target_snapshot: int | None
-    run_id: str
+    run_id: str | None
     evidence: tuple[Evidence, ...]
 
 
@@ -72,6 +89,28 @@ def provenance(
         while queue:
             table, snap, depth = queue.popleft()
             produced = producers(conn, table, [snap], known_at).get(snap.snapshot.snapshot_id)
+            kept = preserved_data(conn, table, snap, known_at)
+            if kept is not None and depth < max_depth:
+                node = NodeRef(table.ref)
+                keeper, evidence = kept
+                maintenance = produced.run_id if produced is not None else None
+                nodes[_key(node, snap)] = ProvenanceNode(
+                    node, table, snap, None, None, evidence, maintenance
+                )
+                edges.append(
+                    ProvenanceEdge(
+                        node,
+                        keeper.snapshot.snapshot_id,
+                        node,
+                        snap.snapshot.snapshot_id,
+                        maintenance,
+                        evidence,
+                    )
+                )
+                if _key(node, keeper) not in nodes:
+                    nodes[_key(node, keeper)] = ProvenanceNode(node, table, keeper, None, None, ())
+                    queue.append((table, keeper, depth + 1))
+                continue
             if produced is None:
                 continue
             infos = run_reads.run_infos(conn, [produced.run_id], known_at)
@@ -91,6 +130,35 @@ def provenance(
                 if link.table is not None and link.snapshot is not None:
                     queue.append((link.table, link.snapshot, depth + 1))
     return Provenance(ref, as_of, known_at, tuple(nodes.values()), tuple(edges))
+
+
+def preserved_data(
+    conn: Connection, table: StoredTable, snap: StoredSnapshot, known_at: datetime | None
+) -> tuple[StoredSnapshot, tuple[Evidence, ...]] | None:
+    """The snapshot whose data ``snap`` keeps, when it is a data-preserving commit.
+
+    Its parent for a commit that kept every row; the restored version for a Delta RESTORE
+    (one of the same incarnation). None for a commit that made new data, or when the kept
+    snapshot is not in the store.
+    """
+    commit = snap.snapshot
+    effect = commit_effect(commit.operation, commit.summary)
+    if not effect.preserves_data:
+        return None
+    if effect.restores is not None:
+        target, kind = effect.restores, EvidenceKind.RESTORED
+        detail = f"RESTORE of version {target}: the data is that version's"
+    elif commit.parent_id is not None:
+        target, kind = commit.parent_id, EvidenceKind.DATA_UNCHANGED
+        detail = (
+            f"{commit.operation or 'the commit'} changed no rows: the data is snapshot {target}'s"
+        )
+    else:
+        return None
+    kept = reads.find_snapshot(conn, table, target, known_at, incarnation=snap.incarnation)
+    if kept is None or kept.snapshot.snapshot_id == commit.snapshot_id:
+        return None
+    return kept, (Evidence(kind, detail),)
 
 
 def _key(node: NodeRef, snap: StoredSnapshot | None) -> tuple[str, str | None, int | None]:

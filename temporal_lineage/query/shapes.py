@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from temporal_lineage.commit_effects import commit_effect
 from temporal_lineage.model import (
     Evidence,
     SchemaAsOf,
@@ -52,6 +53,7 @@ def evidence_json(evidence: Sequence[Evidence]) -> list[dict[str, str]] | None:
 def snapshot_json(stored: StoredSnapshot, producer: Producer | None = None) -> dict[str, Any]:
     """One row of ``snapshots``: the commit, and the run that produced it with the evidence."""
     snap = stored.snapshot
+    effect = commit_effect(snap.operation, snap.summary)
     return {
         "snapshot": snap.snapshot_id,
         "parent": snap.parent_id,
@@ -62,6 +64,15 @@ def snapshot_json(stored: StoredSnapshot, producer: Producer | None = None) -> d
         "evidence": evidence_json(producer.evidence) if producer else None,
         "expired_in_source": format_time(stored.expired_in_source),
         "incarnation": stored.incarnation,
+        "data_change": effect.data_change,
+        "restores": effect.restores,
+        "rows": {
+            "added": effect.rows_added,
+            "removed": effect.rows_removed,
+            "updated": effect.rows_updated,
+            "deleted": effect.rows_deleted,
+            "delete_files": effect.delete_files,
+        },
         "summary": dict(snap.summary),
     }
 
@@ -182,6 +193,7 @@ def provenance_json(graph: Provenance) -> dict[str, Any]:
                 "started_at": format_time(run.started_at) if run else None,
                 "ended_at": format_time(run.ended_at) if run else None,
                 "evidence": evidence_json(n.evidence),
+                "maintenance_run": n.maintenance_run,
             }
         )
     return {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from temporal_lineage.commit_effects import DATA_CHANGE_KEY
 from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable
 from temporal_lineage.model import (
     DatedBy,
@@ -162,7 +163,11 @@ class DeltaSource(Source):
         previous = DeltaCursor.decode(cursor)
         try:
             listing = self._list(entry)
-            if previous is not None and previous.version + 1 in listing.commits:
+            if (
+                previous is not None
+                and previous.version + 1 in listing.commits
+                and self._same_incarnation(entry, listing, previous)
+            ):
                 return self._read_from(entry, listing, previous.version + 1, previous)
             return self._read_all(entry, listing)
         except FileNotFoundError as exc:
@@ -187,6 +192,20 @@ class DeltaSource(Source):
         if not commits and not checkpoints:
             raise NotATable(f"{entry.ref}: {LOG} holds no commit or checkpoint")
         return _Listing(frozenset(commits), {v: tuple(sorted(n)) for v, n in checkpoints.items()})
+
+    def _same_incarnation(
+        self, entry: TableEntry, listing: _Listing, previous: DeltaCursor
+    ) -> bool:
+        """Whether the log is still the one the cursor read (not deleted and written anew).
+
+        The first commit's ``metaData.id`` tells (one small read); once log cleanup removed
+        it, a cursor whose oldest commit file is gone while newer ones remain is trusted.
+        """
+        if 0 not in listing.commits:
+            return True
+        first = parse_commit(0, self.storage.read_bytes(self._log(entry, commit_name(0))))
+        table_id = (first.metadata or {}).get("id")
+        return table_id is None or str(table_id) == previous.table_id
 
     def _read_all(self, entry: TableEntry, listing: _Listing) -> TableState:
         """Read the whole retained history: from version 0, or from a checkpoint."""
@@ -282,6 +301,8 @@ class DeltaSource(Source):
                     )
                     last_fingerprint = schema.fingerprint()
             info = dict(commit.commit_info or {})
+            if commit.data_change is False:
+                info[DATA_CHANGE_KEY] = False
             operation, cut = operation_name(
                 info.get("operation"), f"version {commit.version}: commitInfo.operation"
             )

@@ -19,6 +19,8 @@ CHECKPOINT_FILE = re.compile(
     r"^(\d{20})\.checkpoint(?:\.\d{10}\.\d{10}|\.[0-9A-Za-z-]+)?\.(parquet|json)$"
 )
 _SKIPPED_ACTIONS = (b'{"add"', b'{"remove"', b'{"cdc"', b'{"txn"', b'{"domainMetadata"')
+_FILE_ACTIONS = (b'{"add"', b'{"remove"')
+_CHANGES_DATA = re.compile(rb'"dataChange"\s*:\s*true')
 
 
 def commit_name(version: int) -> str:
@@ -36,6 +38,9 @@ class Commit:
     protocol: Mapping[str, Any] | None
     repairs: tuple[TextRepair, ...] = ()
     """Strings of these actions kept with unstorable characters replaced."""
+    data_change: bool | None = None
+    """False when the commit has file actions and none says ``dataChange: true``; None
+    when it has no file action (metadata only)."""
 
 
 def parse_commit(version: int, raw: bytes) -> Commit:
@@ -46,8 +51,13 @@ def parse_commit(version: int, raw: bytes) -> Commit:
     """
     commit_info = metadata = protocol = None
     repairs: list[TextRepair] = []
+    file_actions = changes_data = False
     for line in raw.splitlines():
         line = line.strip()
+        if line.startswith(_FILE_ACTIONS):  # never parsed: a look at one flag is enough
+            file_actions = True
+            changes_data = changes_data or _CHANGES_DATA.search(line) is not None
+            continue
         if not line or line.startswith(_SKIPPED_ACTIONS):
             continue
         action = jsontext.loads(line)
@@ -62,7 +72,8 @@ def parse_commit(version: int, raw: bytes) -> Commit:
             metadata = action["metaData"]
         elif "protocol" in action:
             protocol = action["protocol"]
-    return Commit(version, commit_info, metadata, protocol, tuple(repairs))
+    data_change = changes_data if file_actions else None
+    return Commit(version, commit_info, metadata, protocol, tuple(repairs), data_change)
 
 
 def checkpoint_actions(

@@ -201,16 +201,24 @@ def _heads(
 
 @dataclass(frozen=True)
 class IcebergCursor:
-    """Where a table's previous read stopped: its metadata file, time and current schema."""
+    """Where a table's previous read stopped: its metadata file, time and current schema,
+    and the incarnation (``table-uuid``) it belonged to."""
 
     location: str
     updated_ms: int
     schema_id: int
+    table_uuid: str | None = None
+    """None in cursors written before incarnations were compared (trusted as they are)."""
 
     def encode(self) -> str:
         """The opaque string the store keeps."""
         return json.dumps(
-            {"location": self.location, "updated_ms": self.updated_ms, "schema_id": self.schema_id}
+            {
+                "location": self.location,
+                "updated_ms": self.updated_ms,
+                "schema_id": self.schema_id,
+                "table_uuid": self.table_uuid,
+            }
         )
 
     @classmethod
@@ -220,8 +228,14 @@ class IcebergCursor:
             return None
         try:
             raw = json.loads(text)
-            return cls(str(raw["location"]), int(raw["updated_ms"]), int(raw["schema_id"]))
-        except (ValueError, KeyError, TypeError):
+            uuid = raw.get("table_uuid")
+            return cls(
+                str(raw["location"]),
+                int(raw["updated_ms"]),
+                int(raw["schema_id"]),
+                str(uuid) if uuid is not None else None,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
@@ -324,12 +338,17 @@ def table_state(
         snapshot_list = [_snapshot(s, instant, repairs) for s in metadata.get("snapshots") or []]
         by_id = {s.snapshot_id: s for s in snapshot_list}
         current_schema = _current_schema_id(metadata, schemas)
+        incarnation = str(metadata.get("table-uuid") or metadata["location"])
+        if since is not None and since.table_uuid not in (None, incarnation):
+            since = None  # dropped and re-created since the last read: a table of its own
         transitions = _transitions(metadata, location, schemas, snapshot_list, read_older, since)
-        cursor = IcebergCursor(location, int(metadata["last-updated-ms"]), current_schema)
+        cursor = IcebergCursor(
+            location, int(metadata["last-updated-ms"]), current_schema, incarnation
+        )
         return TableState(
             ref=ref,
             format=Format.ICEBERG,
-            incarnation=str(metadata.get("table-uuid") or metadata["location"]),
+            incarnation=incarnation,
             location=str(metadata["location"]),
             cursor=cursor.encode(),
             snapshots=tuple(snapshot_list),

@@ -268,8 +268,10 @@ def find_snapshot(
     known_at: datetime | None = None,
     *,
     before: datetime | None = None,
+    incarnation: str | None = None,
 ) -> StoredSnapshot | None:
-    """Snapshot ``snapshot_id`` of the table (of the latest incarnation that has it by then)."""
+    """Snapshot ``snapshot_id`` of the table (of the latest incarnation that has it by then,
+    or of ``incarnation``)."""
     query = _snapshot_select().where(
         t.incarnations.c.table_id == table.table_id,
         t.snapshots.c.snapshot_id == snapshot_id,
@@ -277,6 +279,8 @@ def find_snapshot(
     )
     if before is not None:
         query = query.where(t.snapshots.c.committed_at <= before)
+    if incarnation is not None:
+        query = query.where(t.incarnations.c.uuid == incarnation)
     row = conn.execute(query.order_by(t.incarnations.c.id.desc()).limit(1)).first()
     return _stored_snapshot(row, known_at) if row is not None else None
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from temporal_lineage.store.tokens import Scope
+from tests.fuzz.mutations import fuzz_settings
 from warehouse_fixtures.timeline import Timeline
 
 
@@ -121,9 +122,7 @@ def test_unstorable_and_broken_query_strings_get_a_4xx(
         name=st.sampled_from(["as_of", "known_at", "column", "since", "from", "direction", "%00"]),
         value=_RAW_VALUES,
     )
-    @settings(
-        max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-    )
+    @fuzz_settings(120)
     def no_server_error(table: str, endpoint: str, name: str, value: str) -> None:
         path = table if table not in tables else quote(table)
         response = client.get(f"/api/v1/tables/{path}/{endpoint}?{name}={value}")

@@ -11,10 +11,28 @@ from __future__ import annotations
 
 import copy
 import gzip
+import os
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+EXPLORE = os.environ.get("TL_FUZZ_EXPLORE", "") not in ("", "0")
+"""``TL_FUZZ_EXPLORE=1``: random seeds and ten times the examples (hunting, not CI)."""
+
+
+def fuzz_settings(max_examples: int) -> settings:
+    """Bounded, reproducible fuzzing in the suite (the same cases every run, so CI is
+    stable); ``TL_FUZZ_EXPLORE=1`` explores further with fresh random cases."""
+    return settings(
+        max_examples=max_examples * (10 if EXPLORE else 1),
+        deadline=None,
+        database=None,
+        derandomize=not EXPLORE,
+        suppress_health_check=list(HealthCheck),
+    )
+
 
 Path = tuple[str | int, ...]
 

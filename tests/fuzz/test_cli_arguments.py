@@ -14,19 +14,17 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from temporal_lineage.cli.exit_codes import EXIT_CODES, SYNC_HAD_ERRORS
 from temporal_lineage.cli.main import cli
 from tests.conftest import _reset_pg as reset_pg
 
-from .mutations import UNSTORABLE, one_line
+from .mutations import UNSTORABLE, fuzz_settings, one_line
 
 DOCUMENTED_EXITS = {0, SYNC_HAD_ERRORS, *EXIT_CODES.values()}
-FUZZ = settings(
-    max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-)
+FUZZ = fuzz_settings(60)
 _TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=["Cs"]), max_size=20)
 _TIMES = st.one_of(
     st.datetimes().map(lambda d: d.isoformat()),

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from temporal_lineage.cli.main import cli
 from temporal_lineage.config import load_settings
 from temporal_lineage.errors import ConfigError
 
-from .mutations import Mutation, byte_mutations, json_mutations, one_line
+from .mutations import Mutation, byte_mutations, fuzz_settings, json_mutations, one_line
 
 DOCUMENTED = """\
 store: sqlite:///lineage.db
@@ -35,9 +35,7 @@ sources:
     run_id_keys: [lineage.run-id, job.runId]
 service: {host: 127.0.0.1, port: 8750, open_reads: false, max_body_mb: 16, scheduler: true}
 """
-FUZZ = settings(
-    max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-)
+FUZZ = fuzz_settings(150)
 
 
 def _mutated(data: st.DataObject) -> Mutation:
@@ -61,7 +59,7 @@ def test_a_mutated_config_loads_or_is_one_config_error(data: st.DataObject, tmp_
 
 
 @given(data=st.data())
-@settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@fuzz_settings(30)
 def test_the_command_line_answers_a_mutated_config_in_one_line(
     data: st.DataObject, tmp_path: Path
 ) -> None:

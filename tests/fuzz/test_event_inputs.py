@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -30,11 +30,9 @@ from temporal_lineage.store.tokens import Scope
 from tests.api.conftest import make_token
 from tests.openlineage.corpus import COMPLETE, corpus_json
 
-from .mutations import Mutation, byte_mutations, json_mutations, one_line
+from .mutations import Mutation, byte_mutations, fuzz_settings, json_mutations, one_line
 
-FUZZ = settings(
-    max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-)
+FUZZ = fuzz_settings(40)
 BASES = [name for name in COMPLETE if "runId" in json.dumps(corpus_json(name))]
 
 

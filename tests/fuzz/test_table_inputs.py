@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from temporal_lineage.config import load_settings
@@ -24,15 +24,13 @@ from temporal_lineage.query import history
 from temporal_lineage.store import Store
 from temporal_lineage.sync import sync
 
-from .mutations import Mutation, byte_mutations, json_mutations, one_line
+from .mutations import Mutation, byte_mutations, fuzz_settings, json_mutations, one_line
 
 REALWORLD = Path(__file__).resolve().parents[2].parent / "shared" / "realworld"
 ICEBERG = REALWORLD / "iceberg" / "impala_v2_equality_delete_schema_evolution"
 DELTA = REALWORLD / "delta" / "deltars_simple_table"
 DELTA_CHECKPOINTED = REALWORLD / "delta" / "deltars_table_with_deletion_logs"
-FUZZ = settings(
-    max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-)
+FUZZ = fuzz_settings(25)
 _COUNTER = itertools.count()
 
 
