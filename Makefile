@@ -46,6 +46,17 @@ demo: install
 	$(TL) propagation $(DEMO_TABLE) --as-of $$broken --config $(DEMO)/lineage.yaml; \
 	echo; echo "== propagation as of $$adopted: a fixed version adopted it"; \
 	$(TL) propagation $(DEMO_TABLE) --as-of $$adopted --config $(DEMO)/lineage.yaml
+	@compacted=$$($(PY) -m warehouse_fixtures when $(DEMO) compact --table deltas.training_set); \
+	published=$$($(PY) -m warehouse_fixtures when $(DEMO) publish --table lake.raw.events); \
+	echo; echo "== day 7 maintenance: deltas.training_set snapshots (OPTIMIZE changes no data)"; \
+	$(TL) snapshots deltas.training_set --config $(DEMO)/lineage.yaml; \
+	echo; echo "== deltas.training_set: provenance as of $$compacted (through the compaction to the run that made the data)"; \
+	$(TL) provenance deltas.training_set --as-of $$compacted --config $(DEMO)/lineage.yaml; \
+	echo; echo "== lake.raw.events: branches and tags (write-audit-publish, published $$published)"; \
+	$(TL) refs lake.raw.events --config $(DEMO)/lineage.yaml; \
+	$(TL) snapshots lake.raw.events --ref audit --as-of $$published --config $(DEMO)/lineage.yaml; \
+	echo; echo "== deltas.training_set: which snapshots the source can still read"; \
+	$(TL) snapshots deltas.training_set --check-readable --config $(DEMO)/lineage.yaml
 	@echo; echo "== explore it in the browser (web UI, API, background sync):"; \
 	echo "   $(TL) token create --scope read --config $(DEMO)/lineage.yaml"; \
 	echo "   $(TL) serve --config $(DEMO)/lineage.yaml    # then open http://127.0.0.1:8750/"

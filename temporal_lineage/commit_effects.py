@@ -13,6 +13,8 @@ produces no new data: provenance passes through it to the snapshot whose data it
 False
 >>> commit_effect("DELETE", {"operationMetrics": {"numDeletedRows": "3"}}).rows_removed
 3
+>>> commit_effect("append", {"source-snapshot-id": "42", "published-wap-id": "w1"}).publishes
+42
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class CommitEffect:
     """The version a Delta RESTORE brought back (None when it restored by time)."""
     restores_time: str | None = None
     """The timestamp a Delta RESTORE named instead of a version."""
+    publishes: int | None = None
+    """The staged snapshot an Iceberg cherry-pick published (``source-snapshot-id``, with
+    Spark's ``published-wap-id``): the new data is that snapshot's."""
     rows_added: int | None = None
     rows_removed: int | None = None
     """Rows gone from the table: deleted, or the old side of updated rows."""
@@ -74,7 +79,7 @@ class CommitEffect:
     @property
     def preserves_data(self) -> bool:
         """The data read at this snapshot is the data of an earlier one."""
-        return not self.data_change or self.restores is not None
+        return not self.data_change or self.restores is not None or self.publishes is not None
 
 
 def _number(summary: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
@@ -105,6 +110,16 @@ def _restored(summary: Mapping[str, Any]) -> tuple[int | None, str | None]:
     return None, str(timestamp) if timestamp is not None else None
 
 
+def _published(summary: Mapping[str, Any]) -> int | None:
+    """The snapshot a cherry-pick copied, from the Iceberg summary."""
+    value = summary.get("source-snapshot-id")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def commit_effect(operation: str | None, summary: Mapping[str, Any]) -> CommitEffect:
     """The effect of a commit, from its operation and summary / commitInfo."""
     restores = restores_time = None
@@ -124,6 +139,7 @@ def commit_effect(operation: str | None, summary: Mapping[str, Any]) -> CommitEf
         data_change=data_change,
         restores=restores,
         restores_time=restores_time,
+        publishes=_published(summary),
         rows_added=_number(summary, _ADDED),
         rows_removed=removed,
         rows_updated=_number(summary, _UPDATED),

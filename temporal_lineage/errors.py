@@ -47,6 +47,10 @@ class SnapshotNotFound(LineageError):
     """No snapshot with that id (or as of that time) is known to the store."""
 
 
+class RefNotFound(SnapshotNotFound):
+    """The table never had a branch or tag of that name (as known at the time asked)."""
+
+
 class InvalidTime(LineageError):
     """A time argument cannot be understood."""
 

@@ -153,6 +153,53 @@ class Snapshot:
     schema_id: int | None
     sequence_number: int | None = None
     summary: Mapping[str, Any] = field(default_factory=dict)
+    branch: str | None = None
+    """The branch the snapshot was written on, when not main (Iceberg branches)."""
+
+
+MAIN = "main"
+"""The ref "the head of T" always means."""
+
+
+class RefKind(StrEnum):
+    """A named ref of a table besides its main head."""
+
+    BRANCH = "branch"
+    TAG = "tag"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A branch or tag pointing at a snapshot, with its retention settings."""
+
+    name: str
+    kind: RefKind
+    snapshot_id: int
+    max_ref_age_ms: int | None = None
+    max_snapshot_age_ms: int | None = None
+    min_snapshots_to_keep: int | None = None
+
+
+@dataclass(frozen=True)
+class RefsAt:
+    """Every ref but main as one metadata file of the table had them, and when it was written.
+
+    A name missing from ``refs`` had been removed (or never existed) by ``at``.
+    """
+
+    at: datetime
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
+class StoredRef:
+    """A ref as the store knows it over time: what it pointed at from ``started_at`` on."""
+
+    ref: Ref
+    started_at: datetime
+    ended_at: datetime | None
+    """When it moved or was removed (None: still so as of the question)."""
+    incarnation: str
 
 
 @dataclass(frozen=True)
@@ -212,6 +259,8 @@ class TableState:
     format_version: int | None = None
     repairs: tuple[TextRepair, ...] = ()
     """Strings of the metadata read that were kept with characters replaced."""
+    ref_states: tuple[RefsAt, ...] = ()
+    """The refs besides main, per metadata file read, oldest first (empty: nothing to say)."""
 
 
 @dataclass(frozen=True)
@@ -351,6 +400,8 @@ class EvidenceKind(StrEnum):
     """A commit that kept every row (compaction, metadata only): its data is its parent's."""
     RESTORED = "restored"
     """A Delta RESTORE: its data is the restored version's."""
+    PUBLISHED = "published"
+    """An Iceberg cherry-pick (write-audit-publish): its new data is the staged snapshot's."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from typing import Any
 from temporal_lineage.model import TextRepair
 
 REPLACEMENT = "\ufffd"
+REF_NAME_WIDTH = 255
+"""The longest branch or tag name the store keeps."""
 OPERATION_WIDTH = 200
 """The longest commit operation name the store keeps (the whole one stays in the summary)."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from temporal_lineage.query import history
 from temporal_lineage.store import Store
 from temporal_lineage.sync import sync
 from temporal_lineage.times import now
-from tests.test_resilience import delta_table, write_config
+from tests.test_resilience import delta_table, sql_catalog, write_config
 
 
 def test_iceberg_recreated_between_polls_answers_the_new_schema(
@@ -22,22 +21,10 @@ def test_iceberg_recreated_between_polls_answers_the_new_schema(
 ) -> None:
     """Regression: the re-created table's schema id 0 was taken for the old one's, so
     `schema` answered the old fields and `schema-history` lacked the new incarnation."""
-    from pyiceberg.catalog import load_catalog
-
-    props = {
-        "type": "sql",
-        "uri": f"sqlite:///{tmp_path}/cat.db",
-        "warehouse": f"file://{tmp_path}",
-    }
-    catalog = load_catalog("lake", **props)
-    catalog.create_namespace("ns")
+    url = store.engine.url.render_as_string(hide_password=False)
+    catalog, settings = sql_catalog(tmp_path, url)
     old = pa.table({"a": pa.array([1], pa.int64())})
     catalog.create_table("ns.t", schema=old.schema).append(old)
-    settings = write_config(
-        tmp_path,
-        "  - name: lake\n    format: iceberg\n    catalog: " + json.dumps(props) + "\n",
-        store.engine.url.render_as_string(hide_password=False),
-    )
     assert sync(store, settings).errors == []
     ref = TableRef("lake", "ns.t")
     before = now()

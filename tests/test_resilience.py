@@ -35,6 +35,19 @@ def write_config(folder: Path, sources: str, store: str = "sqlite:///lineage.db"
     return load_settings(path)
 
 
+def sql_catalog(folder: Path, store_url: str = "sqlite:///lineage.db") -> tuple[Any, Settings]:
+    """A real pyiceberg SQL catalog in ``folder`` with a namespace ``ns``, and the settings
+    of a source ``lake`` over it writing to ``store_url``."""
+    from pyiceberg.catalog import load_catalog
+
+    folder.mkdir(parents=True, exist_ok=True)
+    props = {"type": "sql", "uri": f"sqlite:///{folder}/cat.db", "warehouse": f"file://{folder}"}
+    catalog = load_catalog("lake", **props)
+    catalog.create_namespace("ns")
+    source = "  - name: lake\n    format: iceberg\n    catalog: " + json.dumps(props) + "\n"
+    return catalog, write_config(folder, source, store_url)
+
+
 def delta_table(path: Path, values: list[int]) -> None:
     from deltalake import write_deltalake
 
@@ -85,21 +98,9 @@ def test_an_unreachable_source_is_one_error_and_nothing_is_dropped(
 def test_iceberg_drop_and_recreate_keeps_both_incarnations(
     tmp_path: Path, sqlite_store: Store
 ) -> None:
-    from pyiceberg.catalog import load_catalog
-
-    props = {
-        "type": "sql",
-        "uri": f"sqlite:///{tmp_path}/cat.db",
-        "warehouse": f"file://{tmp_path}",
-    }
-    catalog = load_catalog("lake", **props)
-    catalog.create_namespace("ns")
+    catalog, settings = sql_catalog(tmp_path)
     data = pa.table({"a": pa.array([1], pa.int64())})
     catalog.create_table("ns.t", schema=data.schema).append(data)
-    settings = write_config(
-        tmp_path,
-        "  - name: lake\n    format: iceberg\n    catalog: " + json.dumps(props) + "\n",
-    )
     sync(sqlite_store, settings)
     ref = TableRef("lake", "ns.t")
     first = history.list_snapshots(sqlite_store, ref)

@@ -186,6 +186,37 @@ class DeltaLakeTable:
         )
         return version
 
+    def compact(self, run: JobRun) -> int:
+        """OPTIMIZE (compaction) by a maintenance run: new files, the same rows."""
+        metrics: dict[str, Any] = {}
+
+        def commit() -> None:
+            metrics.update(
+                DeltaTable(str(self.path)).optimize.compact(commit_properties=_commit_props(run))
+            )
+
+        version = self._commit(commit)
+        self._event(
+            "compact",
+            version,
+            {
+                "run_id": run.run_id,
+                "files_removed": metrics.get("numFilesRemoved"),
+                "files_added": metrics.get("numFilesAdded"),
+            },
+        )
+        return version
+
+    def restore(self, version: int) -> int:
+        """RESTORE the table to an earlier version (outside any run: an operator's fix)."""
+
+        def commit() -> None:
+            DeltaTable(str(self.path)).restore(version)
+
+        new = self._commit(commit)
+        self._event("restore", new, {"restored_version": version})
+        return new
+
     def add_columns(self, columns: Mapping[str, str]) -> int:
         """Add nullable columns with delta-rs' own ALTER API (tables without column mapping)."""
         fields = [DeltaField(n, PrimitiveType(t), nullable=True) for n, t in columns.items()]

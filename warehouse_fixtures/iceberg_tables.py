@@ -157,16 +157,40 @@ class IcebergTable:
         """Load the table afresh from the catalog (what a reading job sees)."""
         return self._catalog.load_table(self.identifier)
 
-    def append(self, df: pa.Table, run: JobRun) -> list[int]:
-        """Append rows with the run's commit properties; return the new snapshot ids."""
+    def append(self, df: pa.Table, run: JobRun, branch: str | None = None) -> list[int]:
+        """Append rows with the run's commit properties (on ``branch`` instead of main when
+        given: write-audit-publish); return the new snapshot ids."""
         data = self._conform(df)
         properties = run.commit_properties()
+
+        def commit() -> None:
+            if branch is None:
+                self.table.append(data, snapshot_properties=properties)
+            else:
+                self.table.append(data, snapshot_properties=properties, branch=branch)
+
         return self._write(
-            "append",
-            lambda: self.table.append(data, snapshot_properties=properties),
+            "append" if branch is None else "append_to_branch",
+            commit,
             run.run_id,
             data.num_rows,
         )
+
+    def create_branch(self, name: str) -> None:
+        """Start a branch at main's current snapshot (write-audit-publish's staging)."""
+        head = self.current_snapshot_id
+        if head is None:
+            raise RuntimeError(f"{self.name}: no snapshot to branch from")
+        self._commit(lambda: self.table.manage_snapshots().create_branch(head, name).commit())
+        self._emit("create_branch", {"branch": name, "snapshot": head})
+
+    def publish(self, branch: str) -> None:
+        """Fast-forward main to the branch's head (the publish of write-audit-publish)."""
+        target = self.table.metadata.refs[branch].snapshot_id
+        self._commit(
+            lambda: self.table.manage_snapshots().set_current_snapshot(snapshot_id=target).commit()
+        )
+        self._emit("publish", {"branch": branch, "snapshot": target})
 
     def overwrite(self, df: pa.Table, run: JobRun) -> list[int]:
         """Replace all rows (pyiceberg may commit a delete and an append snapshot)."""

@@ -71,6 +71,10 @@ SYNC_USERS = JobSpec(
     "sync-users",
     (CodeRevision(1, "v1: CRM export upsert", tags_commits=False, reports_versions=False),),
 )
+COMPACT_TRAINING_SET = JobSpec(
+    "compact-training-set", (CodeRevision(7, "v1: OPTIMIZE small files"),)
+)
+"""A maintenance job: reads and writes deltas.training_set, changes no rows."""
 BUILD_USER_FEATURES = JobSpec(
     "build-user-features",
     (

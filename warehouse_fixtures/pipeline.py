@@ -106,9 +106,14 @@ class StoryRun:
         dataset: DatasetRef,
         snapshots: list[int],
         columns: ColumnMapping | None = None,
+        branch: str | None = None,
     ) -> None:
-        """Report an Iceberg write (the table's new head) and remember every snapshot it made."""
-        head = self.job_run.wrote_iceberg(table.table, dataset=dataset, columns=columns)
+        """Report an Iceberg write (the table's new head, or the head of ``branch``) and
+        remember every snapshot it made."""
+        staged = table.table.metadata.refs[branch].snapshot_id if branch is not None else None
+        head = self.job_run.wrote_iceberg(
+            table.table, dataset=dataset, columns=columns, snapshot_id=staged
+        )
         if not snapshots or head != snapshots[-1]:
             raise RuntimeError(f"{table.name}: head {head} is not the last new snapshot")
         self.writes.append(_Write(table.name, snapshots, dataset))

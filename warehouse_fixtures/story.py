@@ -6,6 +6,11 @@ schema and partition-spec changes, the rollback and snapshot expiry are deploy o
 maintenance steps made outside any run, between the runs of the day. Every run that
 writes a table declares its column lineage.
 
+Day 7 is maintenance as real lakehouses do it: the day's events are written to an ``audit``
+branch and published to main (write-audit-publish), the day's training rows are appended
+and compact-training-set runs OPTIMIZE on the training set, and a duplicated users export
+is undone with RESTORE.
+
 Two schema changes of lake.features.user_features propagate to build-training-set:
 
 * day 2: ``amount_sum`` is renamed ``total_amount``. build-training-set (v1, which ran on
@@ -47,6 +52,7 @@ from warehouse_fixtures.iceberg_tables import IcebergTable
 from warehouse_fixtures.jobs import (
     BUILD_TRAINING_SET,
     BUILD_USER_FEATURES,
+    COMPACT_TRAINING_SET,
     CRM_CUSTOMERS,
     INGEST_EVENTS,
     KAFKA_CLICKSTREAM,
@@ -85,6 +91,7 @@ TRAINING_SET = "deltas.training_set"
 TABLE_NAMES = (EVENTS, USER_FEATURES, USERS, TRAINING_SET)
 
 EVENTS_PER_DAY = 120
+AUDIT_BRANCH = "audit"
 
 EVENTS_SCHEMA = Schema(
     NestedField(1, "event_id", LongType(), required=True),
@@ -178,6 +185,7 @@ class Story:
             self.day4,
             self.day5,
             self.day6,
+            self.day7,
         )
         for number, play in enumerate(days, start=1):
             self.rec.day = number
@@ -260,6 +268,19 @@ class Story:
         self._sync_users("append", signups, name_column="full_name", with_tier=True)
         self._training()
 
+    def day7(self) -> None:
+        """Maintenance: write-audit-publish of the events, an appended training set compacted,
+        a duplicated users export restored away."""
+        self.events.create_branch(AUDIT_BRANCH)
+        self._ingest_events(branch=AUDIT_BRANCH)
+        self.events.publish(AUDIT_BRANCH)
+        self._training(append=True)
+        self._compact_training()
+        before = self.users.version
+        duplicates = [self.known_users[i] for i in (3, 4)]
+        self._sync_users("append", duplicates, name_column="full_name", with_tier=True)
+        self.users.restore(before)
+
     # --- jobs -------------------------------------------------------------------------------
 
     def _signup(self, count: int, day: int) -> list[User]:
@@ -303,8 +324,9 @@ class Story:
             columns = sync_users_lineage(CRM_CUSTOMERS, name_column, with_tier)
             run.wrote_delta(self.users, self.users_ds, version, columns)
 
-    def _ingest_events(self) -> None:
-        """ingest-events: Kafka clickstream -> lake.raw.events (one append per day)."""
+    def _ingest_events(self, branch: str | None = None) -> None:
+        """ingest-events: Kafka clickstream -> lake.raw.events (one append per day, on
+        ``branch`` when the day stages it for audit)."""
         with self.pipeline.run(
             INGEST_EVENTS,
             self.rec.day,
@@ -316,9 +338,13 @@ class Story:
             users = sorted(self.known_users.values(), key=lambda u: u.user_id)
             batch = events_batch(self.rec.day, users, self.next_event_id, EVENTS_PER_DAY)
             self.next_event_id += EVENTS_PER_DAY
-            snapshots = self.events.append(batch, run.job_run)
+            snapshots = self.events.append(batch, run.job_run, branch=branch)
             run.wrote_iceberg(
-                self.events, self.events_ds, snapshots, ingest_lineage(KAFKA_CLICKSTREAM)
+                self.events,
+                self.events_ds,
+                snapshots,
+                ingest_lineage(KAFKA_CLICKSTREAM),
+                branch=branch,
             )
 
     def _features(self, mode: str, only_day: int | None = None) -> list[int]:
@@ -348,14 +374,29 @@ class Story:
             run.wrote_iceberg(self.features, self.features_ds, snapshots, columns)
         return snapshots
 
-    def _training(self, create: bool = False, schema_merge: bool = False) -> None:
+    def _compact_training(self) -> None:
+        """compact-training-set: OPTIMIZE deltas.training_set (reads and writes it)."""
+        with self.pipeline.run(
+            COMPACT_TRAINING_SET,
+            self.rec.day,
+            inputs=[self.training_ds],
+            outputs=[self.training_ds],
+            parameters={"operation": "OPTIMIZE"},
+        ) as run:
+            run.read_delta(self.training, self.training_ds)
+            version = self.training.compact(run.job_run)
+            run.wrote_delta(self.training, self.training_ds, version)
+
+    def _training(
+        self, create: bool = False, schema_merge: bool = False, append: bool = False
+    ) -> None:
         """build-training-set; a run that fails on a column its SQL names but its input no
         longer has is rerun once fixed code is deployed for the next attempt."""
         day = self.rec.day
         attempt = 1
         while True:
             try:
-                self._training_attempt(attempt, create, schema_merge)
+                self._training_attempt(attempt, create, schema_merge, append)
                 return
             except UnresolvedColumn:
                 fixed = BUILD_TRAINING_SET.revision(day, attempt + 1)
@@ -363,7 +404,9 @@ class Story:
                     raise
                 attempt += 1
 
-    def _training_attempt(self, attempt: int, create: bool, schema_merge: bool) -> None:
+    def _training_attempt(
+        self, attempt: int, create: bool, schema_merge: bool, append: bool = False
+    ) -> None:
         """One run: features + users (v1.x) or features + events (v2) -> training set."""
         day = self.rec.day
         code = training_code(day, attempt)
@@ -373,7 +416,10 @@ class Story:
             day,
             inputs=[self.features_ds, country_source],
             outputs=[self.training_ds],
-            parameters={"mode": "create" if create else "overwrite", "attempt": str(attempt)},
+            parameters={
+                "mode": "create" if create else ("append" if append else "overwrite"),
+                "attempt": str(attempt),
+            },
             sql=code.sql(),
             attempt=attempt,
         ) as run:
@@ -399,6 +445,8 @@ class Story:
                 )
             elif schema_merge:
                 version = self.training.overwrite(data, run.job_run, schema_mode="merge")
+            elif append:
+                version = self.training.append(data, run.job_run)
             else:
                 version = self.training.overwrite(data, run.job_run)
             columns = code.column_lineage(self.features_ds, country_source)

@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from temporal_lineage.api.auth import READ
-from temporal_lineage.api.params import AsOf, KnownAt, StoreDep, Table
+from temporal_lineage.api.params import AsOf, KnownAt, RefName, SettingsDep, StoreDep, Table
+from temporal_lineage.model import MAIN
 from temporal_lineage.query import history, shapes
+from temporal_lineage.query.readability import unreadable
+from temporal_lineage.query.refs import refs_of
 from temporal_lineage.query.runs import run_detail
 from temporal_lineage.times import now
 
@@ -31,16 +34,37 @@ def tables(
 
 @router.get("/tables/{table}/snapshots", summary="Every snapshot, or the head as of a time")
 def snapshots(
-    table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt
+    table: Table,
+    store: StoreDep,
+    settings: SettingsDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    ref: Annotated[
+        str | None,
+        Query(max_length=255, description="A branch or tag: its snapshot, or its history"),
+    ] = None,
+    check_readable: Annotated[
+        bool, Query(description="Check each snapshot can still be read at the source")
+    ] = False,
 ) -> list[dict[str, Any]]:
-    found = history.snapshots_with_producers(store, table, as_of=as_of, known_at=known_at)
-    return [shapes.snapshot_json(snap, producer) for snap, producer in found]
+    found = history.snapshots_with_producers(
+        store, table, as_of=as_of, known_at=known_at, ref_name=ref
+    )
+    causes = unreadable(store, settings, table, [s for s, _ in found]) if check_readable else None
+    return shapes.snapshot_rows(found, causes)
 
 
 @router.get("/tables/{table}/schema", summary="The schema as of a time, with field ids")
-def schema(table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt) -> dict[str, Any] | None:
-    answer = history.schema_as_of(store, table, as_of or now(), known_at=known_at)
+def schema(
+    table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt, ref: RefName = MAIN
+) -> dict[str, Any] | None:
+    answer = history.schema_as_of(store, table, as_of or now(), known_at=known_at, ref_name=ref)
     return shapes.schema_json(answer) if answer is not None else None
+
+
+@router.get("/tables/{table}/refs", summary="Branches and tags over time, or alive at a time")
+def refs(table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt) -> list[dict[str, Any]]:
+    return [shapes.ref_json(r) for r in refs_of(store, table, as_of=as_of, known_at=known_at)]
 
 
 @router.get("/tables/{table}/schema-history", summary="Every schema, with typed changes")

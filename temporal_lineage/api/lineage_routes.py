@@ -13,12 +13,14 @@ from temporal_lineage.api.params import (
     AsOf,
     From,
     KnownAt,
+    RefName,
     SettingsDep,
     Since,
     StoreDep,
     Table,
     To,
 )
+from temporal_lineage.model import MAIN
 from temporal_lineage.query import shapes
 from temporal_lineage.query.diff import diff
 from temporal_lineage.query.impact import impact as impact_query
@@ -46,16 +48,26 @@ def lineage(
     known_at: KnownAt,
     direction: Direction = Direction.UPSTREAM,
     depth: Depth = 5,
+    ref: RefName = MAIN,
 ) -> dict[str, Any]:
     graph = lineage_query(
-        store, table, as_of or now(), direction=direction, depth=depth, known_at=known_at
+        store,
+        table,
+        as_of or now(),
+        direction=direction,
+        depth=depth,
+        known_at=known_at,
+        ref_name=ref,
     )
     return shapes.lineage_json(graph)
 
 
 @router.get("/tables/{table}/provenance", summary="Every snapshot that went into a snapshot")
-def provenance(table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt) -> dict[str, Any]:
-    return shapes.provenance_json(provenance_query(store, table, as_of or now(), known_at=known_at))
+def provenance(
+    table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt, ref: RefName = MAIN
+) -> dict[str, Any]:
+    closure = provenance_query(store, table, as_of or now(), known_at=known_at, ref_name=ref)
+    return shapes.provenance_json(closure)
 
 
 @router.get("/tables/{table}/diff", summary="What changed upstream between two times")
@@ -71,14 +83,19 @@ def diff_route(
 
 @router.get("/tables/{table}/reproduce", summary="A manifest that re-reads the data of a time")
 def reproduce(
-    table: Table, store: StoreDep, settings: SettingsDep, as_of: AsOf, known_at: KnownAt
+    table: Table,
+    store: StoreDep,
+    settings: SettingsDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    ref: RefName = MAIN,
 ) -> JSONResponse:
     """The manifest, as a download; tables that cannot be read carry their ``error``."""
     instant = as_of or now()
-    closure = provenance_query(store, table, instant, known_at=known_at)
+    closure = provenance_query(store, table, instant, known_at=known_at, ref_name=ref)
     pinned = pinned_tables(store, settings, closure)
     manifest = build_manifest(
-        pinned, root=str(table), as_of=instant, known_at=known_at, store=store.url
+        pinned, root=str(table), as_of=instant, known_at=known_at, store=store.url, ref=ref
     )
     name = f"{table}-manifest.json".replace("/", "_")
     return JSONResponse(manifest, headers={"Content-Disposition": f'attachment; filename="{name}"'})

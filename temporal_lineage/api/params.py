@@ -66,6 +66,14 @@ def settings(request: Request) -> Settings:
     return app_state(request).settings
 
 
+RefName = Annotated[
+    str,
+    Query(
+        alias="ref",
+        max_length=255,
+        description="Ask of this branch or tag instead of main (Iceberg refs)",
+    ),
+]
 Table = Annotated[TableRef, Depends(table_ref)]
 AsOf = Annotated[datetime | None, Depends(as_of)]
 KnownAt = Annotated[datetime | None, Depends(known_at)]

@@ -15,7 +15,7 @@ from temporal_lineage import __version__
 from temporal_lineage.cli.exit_codes import exit_code, one_line
 from temporal_lineage.config import Settings, load_settings
 from temporal_lineage.errors import ConfigError, LineageError
-from temporal_lineage.model import TableRef
+from temporal_lineage.model import MAIN, TableRef
 from temporal_lineage.storable import check_text
 from temporal_lineage.store import Store, open_store
 from temporal_lineage.times import parse_time
@@ -69,6 +69,13 @@ def _check_arguments(kwargs: dict[str, Any]) -> None:
 
 TIME = _TimeParam()
 TABLE = _TableParam()
+REF = click.option(
+    "--ref",
+    default=MAIN,
+    show_default=True,
+    metavar="NAME",
+    help="Ask of this branch or tag instead of main (Iceberg refs).",
+)
 
 
 @dataclass(frozen=True)

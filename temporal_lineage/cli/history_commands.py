@@ -7,14 +7,16 @@ from datetime import datetime
 
 import click
 
-from temporal_lineage.cli.app import TABLE, TIME, Invocation, cli, command
+from temporal_lineage.cli.app import REF, TABLE, TIME, Invocation, cli, command
 from temporal_lineage.cli.exit_codes import SYNC_HAD_ERRORS, one_line
 from temporal_lineage.cli.output import print_json, print_mapping, print_rows
-from temporal_lineage.cli.progress import BarProgress
+from temporal_lineage.cli.progress import BarProgress, counting
 from temporal_lineage.errors import LineageError
 from temporal_lineage.model import TableRef
 from temporal_lineage.query import history, shapes
 from temporal_lineage.query.propagation import consumers_of
+from temporal_lineage.query.readability import unreadable
+from temporal_lineage.query.refs import refs_of
 from temporal_lineage.store import open_store
 from temporal_lineage.sync import sync as run_sync
 from temporal_lineage.times import now
@@ -97,23 +99,47 @@ def tables(inv: Invocation, known_at: datetime | None) -> None:
 @click.argument("table", type=TABLE)
 @click.option("--as-of", type=TIME, help="Only the head at this time (inclusive).")
 @click.option("--known-at", type=TIME, help="Ignore facts recorded after this time.")
+@click.option(
+    "--ref",
+    metavar="NAME",
+    help="A branch or tag: its snapshot (with --as-of), else its snapshot now and ancestors.",
+)
+@click.option(
+    "--check-readable",
+    is_flag=True,
+    help="Check that each snapshot can still be read at the source (file existence only).",
+)
 @command()
 def snapshots(
-    inv: Invocation, table: TableRef, as_of: datetime | None, known_at: datetime | None
+    inv: Invocation,
+    table: TableRef,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    ref: str | None,
+    check_readable: bool,
 ) -> None:
     """Every snapshot of TABLE, or with --as-of the one current at that time."""
-    store = inv.store()
+    settings = inv.settings()
+    store = open_store(settings.store_url)
     try:
-        found = history.snapshots_with_producers(store, table, as_of=as_of, known_at=known_at)
+        found = history.snapshots_with_producers(
+            store, table, as_of=as_of, known_at=known_at, ref_name=ref
+        )
+        causes = None
+        if check_readable:
+            shown = not inv.json and sys.stderr.isatty()
+            with counting("checking files", len(found), shown=shown) as advance:
+                causes = unreadable(store, settings, table, [s for s, _ in found], advance)
     finally:
         store.close()
-    rows = [shapes.snapshot_json(snap, producer) for snap, producer in found]
+    rows = shapes.snapshot_rows(found, causes)
     if inv.json:
         print_json(rows)
     else:
         print_rows(
             rows,
-            ["snapshot", "committed_at", "operation", "schema_id", "run", "expired_in_source"],
+            ["snapshot", "committed_at", "operation", "schema_id", "run", "expired_in_source"]
+            + (["readable", "unreadable_because"] if check_readable else []),
             empty="(no snapshot)" if as_of is not None else "(none)",
         )
 
@@ -122,14 +148,15 @@ def snapshots(
 @click.argument("table", type=TABLE)
 @click.option("--as-of", type=TIME, help="The schema current at this time (default: now).")
 @click.option("--known-at", type=TIME, help="Ignore facts recorded after this time.")
+@REF
 @command()
 def schema(
-    inv: Invocation, table: TableRef, as_of: datetime | None, known_at: datetime | None
+    inv: Invocation, table: TableRef, as_of: datetime | None, known_at: datetime | None, ref: str
 ) -> None:
-    """The schema of TABLE as of a time, with field ids."""
+    """The schema of TABLE as of a time, with field ids (of a branch or tag with --ref)."""
     store = inv.store()
     try:
-        answer = history.schema_as_of(store, table, as_of or now(), known_at=known_at)
+        answer = history.schema_as_of(store, table, as_of or now(), known_at=known_at, ref_name=ref)
     finally:
         store.close()
     document = shapes.schema_json(answer) if answer is not None else None
@@ -143,6 +170,26 @@ def schema(
             f"(current since {document['effective_at']})"
         )
         print_rows(document["fields"], ["id", "path", "type", "nullable", "doc"])
+
+
+@cli.command()
+@click.argument("table", type=TABLE)
+@click.option("--as-of", type=TIME, help="Only the refs alive at this time.")
+@click.option("--known-at", type=TIME, help="Ignore facts recorded after this time.")
+@command()
+def refs(
+    inv: Invocation, table: TableRef, as_of: datetime | None, known_at: datetime | None
+) -> None:
+    """The branches and tags of TABLE over time (main is its head: see `snapshots`)."""
+    store = inv.store()
+    try:
+        rows = [shapes.ref_json(r) for r in refs_of(store, table, as_of=as_of, known_at=known_at)]
+    finally:
+        store.close()
+    if inv.json:
+        print_json(rows)
+    else:
+        print_rows(rows, ["name", "kind", "snapshot", "from", "until"], empty="(no branch or tag)")
 
 
 @cli.command("schema-history")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from temporal_lineage.cli.app import TABLE, TIME, F, Invocation, cli, command
+from temporal_lineage.cli.app import REF, TABLE, TIME, F, Invocation, cli, command
 from temporal_lineage.cli.graphs import to_dot, to_mermaid
 from temporal_lineage.cli.output import print_json, print_rows
 from temporal_lineage.errors import ConfigError
@@ -81,6 +81,7 @@ def ingest(inv: Invocation, files: tuple[Path, ...]) -> None:
 )
 @click.option("--depth", type=click.IntRange(1, 100), default=5, show_default=True)
 @KNOWN_AT
+@REF
 @command(formats=("table", "json", "dot", "mermaid"))
 def lineage_command(
     inv: Invocation,
@@ -89,12 +90,19 @@ def lineage_command(
     direction: str,
     depth: int,
     known_at: datetime | None,
+    ref: str,
 ) -> None:
     """The lineage of TABLE as of a time: tables and jobs, with the evidence of each edge."""
     store = inv.store()
     try:
         graph = lineage(
-            store, table, as_of, direction=Direction(direction), depth=depth, known_at=known_at
+            store,
+            table,
+            as_of,
+            direction=Direction(direction),
+            depth=depth,
+            known_at=known_at,
+            ref_name=ref,
         )
     finally:
         store.close()
@@ -115,14 +123,15 @@ def lineage_command(
 @click.argument("table", type=TABLE)
 @click.option("--as-of", type=TIME, required=True, help="The time the provenance is asked for.")
 @KNOWN_AT
+@REF
 @command()
 def provenance_command(
-    inv: Invocation, table: TableRef, as_of: datetime, known_at: datetime | None
+    inv: Invocation, table: TableRef, as_of: datetime, known_at: datetime | None, ref: str
 ) -> None:
     """Every snapshot that went into TABLE's snapshot at a time, with runs and code versions."""
     store = inv.store()
     try:
-        graph = provenance(store, table, as_of, known_at=known_at)
+        graph = provenance(store, table, as_of, known_at=known_at, ref_name=ref)
     finally:
         store.close()
     document = shapes.provenance_json(graph)
@@ -132,7 +141,16 @@ def provenance_command(
     rows = [{**n, "evidence": _kinds(n["evidence"])} for n in document["nodes"]]
     print_rows(
         rows,
-        ["table", "snapshot", "committed_at", "run", "job", "code_version", "evidence"],
+        [
+            "table",
+            "snapshot",
+            "committed_at",
+            "run",
+            "job",
+            "code_version",
+            "evidence",
+            "maintenance_run",
+        ],
         title=f"provenance of {document['root']} as of {document['as_of']}",
     )
     edges = [{**e, "evidence": _kinds(e["evidence"])} for e in document["edges"]]
@@ -218,6 +236,7 @@ def audit_command(
 @click.argument("table", type=TABLE)
 @click.option("--as-of", type=TIME, required=True, help="The time to reproduce.")
 @KNOWN_AT
+@REF
 @output_file("manifest")
 @command(formats=("json",))
 def reproduce_command(
@@ -225,16 +244,17 @@ def reproduce_command(
     table: TableRef,
     as_of: datetime,
     known_at: datetime | None,
+    ref: str,
     output_path: Path | None,
 ) -> None:
     """A manifest that re-reads exactly the data TABLE was made from as of a time."""
     settings = inv.settings()
     store = open_store(settings.store_url)
     try:
-        closure = provenance(store, table, as_of, known_at=known_at)
+        closure = provenance(store, table, as_of, known_at=known_at, ref_name=ref)
         pinned = pinned_tables(store, settings, closure)
         manifest = build_manifest(
-            pinned, root=str(table), as_of=as_of, known_at=known_at, store=store.url
+            pinned, root=str(table), as_of=as_of, known_at=known_at, store=store.url, ref=ref
         )
     finally:
         store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
@@ -52,3 +54,22 @@ class BarProgress:
             return
         note = "error" if error else (f"+{result.new_snapshots}" if result else "unchanged")
         self._progress.update(self._task, advance=1, current=f"{ref} {note}")
+
+
+@contextmanager
+def counting(description: str, total: int, *, shown: bool) -> Iterator[Callable[[int], None]]:
+    """A bar on stderr counting ``total`` items (a silent counter when not ``shown``)."""
+    if not shown:
+        yield lambda _n: None
+        return
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task(description, total=total)
+    with progress:
+        yield lambda n: progress.update(task, advance=n)

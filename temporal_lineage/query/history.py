@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from temporal_lineage.model import (
+    MAIN,
     SchemaAsOf,
     SchemaHistoryEntry,
     StoredSnapshot,
@@ -13,7 +14,9 @@ from temporal_lineage.model import (
     TableRef,
 )
 from temporal_lineage.query.links import Producer, producers
+from temporal_lineage.query.refs import ref_lineage, snapshot_of_ref
 from temporal_lineage.store import Store, reads
+from temporal_lineage.times import now
 
 
 def list_tables(store: Store, *, known_at: datetime | None = None) -> list[TableInfo]:
@@ -49,15 +52,33 @@ def snapshot_as_of(
 
 
 def schema_as_of(
-    store: Store, ref: TableRef, as_of: datetime, *, known_at: datetime | None = None
+    store: Store,
+    ref: TableRef,
+    as_of: datetime,
+    *,
+    known_at: datetime | None = None,
+    ref_name: str = MAIN,
 ) -> SchemaAsOf | None:
     """The schema of ``ref`` as of ``as_of``: the latest schema change at or before A.
 
+    For a branch or tag (``ref_name``), the schema of the snapshot it pointed at then: the
+    schema its data reads back in.
+
     Raises:
         TableNotFound: the store has never seen ``ref``.
+        RefNotFound: the table never had a ref ``ref_name``.
     """
     with store.connect() as conn:
-        return reads.schema_as_of(conn, reads.get_table(conn, ref), as_of, known_at)
+        table = reads.get_table(conn, ref)
+        if ref_name == MAIN:
+            return reads.schema_as_of(conn, table, as_of, known_at)
+        snap = snapshot_of_ref(conn, table, ref_name, as_of, known_at)
+        if snap is None or snap.snapshot.schema_id is None:
+            return None
+        schema = reads.schema_by_id(conn, table, snap.incarnation, snap.snapshot.schema_id)
+        if schema is None:
+            return None
+        return SchemaAsOf(ref, snap.snapshot.schema_id, schema, snap.snapshot.committed_at)
 
 
 def schema_history(
@@ -96,14 +117,29 @@ def snapshots_with_producers(
     *,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
+    ref_name: str | None = None,
 ) -> list[tuple[StoredSnapshot, Producer | None]]:
     """The answer of ``snapshots``: every snapshot (or with ``as_of`` the head then, if any),
     each with its producing run when one is known.
 
+    With ``ref_name``, the snapshots of that branch or tag: with ``as_of`` the one it pointed
+    at then, else the one it points at now and its ancestors, oldest first.
+
     Raises:
         TableNotFound: the store has never seen ``ref``.
+        RefNotFound: the table never had a ref ``ref_name``.
     """
-    if as_of is not None:
+    if ref_name is not None:
+        with store.connect() as conn:
+            table = reads.get_table(conn, ref)
+            tip = snapshot_of_ref(conn, table, ref_name, as_of or now(), known_at)
+            if tip is None:
+                found = []
+            elif as_of is not None:
+                found = [tip]
+            else:
+                found = ref_lineage(conn, table, tip, known_at)
+    elif as_of is not None:
         head = snapshot_as_of(store, ref, as_of, known_at=known_at)
         found = [head] if head is not None else []
     else:

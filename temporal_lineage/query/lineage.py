@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Connection
 
 from temporal_lineage.model import (
+    MAIN,
     Evidence,
     EvidenceKind,
     JobKey,
@@ -24,6 +25,7 @@ from temporal_lineage.model import (
     TableRef,
 )
 from temporal_lineage.query.links import jobs_current_run
+from temporal_lineage.query.refs import snapshot_of_ref
 from temporal_lineage.store import Store, reads, run_reads
 from temporal_lineage.store.reads import StoredTable
 from temporal_lineage.store.run_reads import RunDataset
@@ -67,6 +69,8 @@ class Lineage:
     depth: int
     nodes: tuple[LineageNode, ...]
     edges: tuple[LineageEdge, ...]
+    ref: str = MAIN
+    """The branch or tag of the root whose snapshot its node shows."""
 
 
 def lineage(
@@ -77,11 +81,16 @@ def lineage(
     direction: Direction = Direction.UPSTREAM,
     depth: int = 5,
     known_at: datetime | None = None,
+    ref_name: str = MAIN,
 ) -> Lineage:
     """The lineage of ``ref`` as of ``as_of``, ``depth`` hops in ``direction``.
 
+    ``ref_name``: the root's node shows what that branch or tag pointed at (the other nodes
+    their heads).
+
     Raises:
         TableNotFound: the store has never seen ``ref``.
+        RefNotFound: the table never had a ref ``ref_name``.
     """
     with store.connect() as conn:
         root = reads.get_table(conn, ref)
@@ -96,12 +105,17 @@ def lineage(
         for way in ways:
             _walk(conn, root, way, depth, as_of, known_at, edges, tables, others)
         nodes = [
-            LineageNode(NodeRef(t.ref), reads.head_as_of(conn, t, as_of, known_at))
+            LineageNode(
+                NodeRef(t.ref),
+                snapshot_of_ref(conn, t, ref_name, as_of, known_at)
+                if t.table_id == root.table_id
+                else reads.head_as_of(conn, t, as_of, known_at),
+            )
             for t in sorted(tables.values(), key=lambda t: str(t.ref))
         ]
         nodes += [LineageNode(n, None) for _, n in sorted(others.items())]
     ordered = sorted(edges.values(), key=lambda e: (str(e.source), str(e.target), str(e.job)))
-    return Lineage(ref, as_of, known_at, direction, depth, tuple(nodes), tuple(ordered))
+    return Lineage(ref, as_of, known_at, direction, depth, tuple(nodes), tuple(ordered), ref_name)
 
 
 def _walk(

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from temporal_lineage.commit_effects import commit_effect
 from temporal_lineage.model import (
+    MAIN,
     Evidence,
     EvidenceKind,
     NodeRef,
@@ -18,6 +19,7 @@ from temporal_lineage.model import (
     TableRef,
 )
 from temporal_lineage.query.links import InputLink, producers, run_inputs
+from temporal_lineage.query.refs import snapshot_of_ref
 from temporal_lineage.store import Store, reads, run_reads
 from temporal_lineage.store.reads import StoredTable
 
@@ -62,6 +64,8 @@ class Provenance:
     known_at: datetime | None
     nodes: tuple[ProvenanceNode, ...]
     edges: tuple[ProvenanceEdge, ...]
+    ref: str = MAIN
+    """The branch or tag of the root the closure starts from."""
 
 
 def provenance(
@@ -71,19 +75,23 @@ def provenance(
     *,
     known_at: datetime | None = None,
     max_depth: int = 100,
+    ref_name: str = MAIN,
 ) -> Provenance:
     """T's head at ``as_of``, the run that produced it, the input snapshots it read, recursively.
 
+    ``ref_name`` starts from what that branch or tag of T pointed at instead of the head.
+
     Raises:
         TableNotFound: the store has never seen ``ref``.
+        RefNotFound: T never had a ref ``ref_name``.
     """
     with store.connect() as conn:
         root = reads.get_table(conn, ref)
-        head = reads.head_as_of(conn, root, as_of, known_at)
+        head = snapshot_of_ref(conn, root, ref_name, as_of, known_at)
         nodes: dict[tuple[str, str | None, int | None], ProvenanceNode] = {}
         edges: list[ProvenanceEdge] = []
         if head is None:
-            return Provenance(ref, as_of, known_at, (), ())
+            return Provenance(ref, as_of, known_at, (), (), ref_name)
         queue: deque[tuple[StoredTable, StoredSnapshot, int]] = deque([(root, head, 0)])
         nodes[_key(NodeRef(ref), head)] = ProvenanceNode(NodeRef(ref), root, head, None, None, ())
         while queue:
@@ -92,24 +100,27 @@ def provenance(
             kept = preserved_data(conn, table, snap, known_at)
             if kept is not None and depth < max_depth:
                 node = NodeRef(table.ref)
-                keeper, evidence = kept
+                keepers, evidence = kept
                 maintenance = produced.run_id if produced is not None else None
                 nodes[_key(node, snap)] = ProvenanceNode(
                     node, table, snap, None, None, evidence, maintenance
                 )
-                edges.append(
-                    ProvenanceEdge(
-                        node,
-                        keeper.snapshot.snapshot_id,
-                        node,
-                        snap.snapshot.snapshot_id,
-                        maintenance,
-                        evidence,
+                for keeper in keepers:
+                    edges.append(
+                        ProvenanceEdge(
+                            node,
+                            keeper.snapshot.snapshot_id,
+                            node,
+                            snap.snapshot.snapshot_id,
+                            maintenance,
+                            evidence,
+                        )
                     )
-                )
-                if _key(node, keeper) not in nodes:
-                    nodes[_key(node, keeper)] = ProvenanceNode(node, table, keeper, None, None, ())
-                    queue.append((table, keeper, depth + 1))
+                    if _key(node, keeper) not in nodes:
+                        nodes[_key(node, keeper)] = ProvenanceNode(
+                            node, table, keeper, None, None, ()
+                        )
+                        queue.append((table, keeper, depth + 1))
                 continue
             if produced is None:
                 continue
@@ -129,17 +140,18 @@ def provenance(
                 nodes[key] = ProvenanceNode(link.node, link.table, link.snapshot, None, None, ())
                 if link.table is not None and link.snapshot is not None:
                     queue.append((link.table, link.snapshot, depth + 1))
-    return Provenance(ref, as_of, known_at, tuple(nodes.values()), tuple(edges))
+    return Provenance(ref, as_of, known_at, tuple(nodes.values()), tuple(edges), ref_name)
 
 
 def preserved_data(
     conn: Connection, table: StoredTable, snap: StoredSnapshot, known_at: datetime | None
-) -> tuple[StoredSnapshot, tuple[Evidence, ...]] | None:
-    """The snapshot whose data ``snap`` keeps, when it is a data-preserving commit.
+) -> tuple[list[StoredSnapshot], tuple[Evidence, ...]] | None:
+    """The snapshots whose data ``snap`` keeps, when it is a data-preserving commit.
 
-    Its parent for a commit that kept every row; the restored version for a Delta RESTORE
-    (one of the same incarnation). None for a commit that made new data, or when the kept
-    snapshot is not in the store.
+    Its parent for a commit that kept every row; the restored version for a Delta RESTORE;
+    for a cherry-pick the staged snapshot it published (and its own parent, when main had
+    moved on since the staged one was written). All of the same incarnation. None for a
+    commit that made new data, or when the kept snapshot is not in the store.
     """
     commit = snap.snapshot
     effect = commit_effect(commit.operation, commit.summary)
@@ -148,6 +160,11 @@ def preserved_data(
     if effect.restores is not None:
         target, kind = effect.restores, EvidenceKind.RESTORED
         detail = f"RESTORE of version {target}: the data is that version's"
+    elif effect.publishes is not None:
+        target, kind = effect.publishes, EvidenceKind.PUBLISHED
+        wap = commit.summary.get("published-wap-id")
+        named = f" (published-wap-id {wap})" if wap else ""
+        detail = f"cherry-pick of staged snapshot {target}{named}: the new data is its"
     elif commit.parent_id is not None:
         target, kind = commit.parent_id, EvidenceKind.DATA_UNCHANGED
         detail = (
@@ -158,7 +175,18 @@ def preserved_data(
     kept = reads.find_snapshot(conn, table, target, known_at, incarnation=snap.incarnation)
     if kept is None or kept.snapshot.snapshot_id == commit.snapshot_id:
         return None
-    return kept, (Evidence(kind, detail),)
+    keepers = [kept]
+    moved_on = kind is EvidenceKind.PUBLISHED and commit.parent_id not in (
+        None,
+        kept.snapshot.parent_id,
+    )
+    if moved_on and commit.parent_id is not None:
+        parent = reads.find_snapshot(
+            conn, table, commit.parent_id, known_at, incarnation=snap.incarnation
+        )
+        if parent is not None:
+            keepers.append(parent)
+    return keepers, (Evidence(kind, detail),)
 
 
 def _key(node: NodeRef, snap: StoredSnapshot | None) -> tuple[str, str | None, int | None]:

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from temporal_lineage.errors import DataMismatch, DataUnavailable, InvalidManifest, InvalidTime
-from temporal_lineage.model import Field, Format, TableRef
+from temporal_lineage.model import MAIN, Field, Format, TableRef
 from temporal_lineage.sources import delta_data, iceberg_data
 from temporal_lineage.times import format_time, now, parse_time
 
@@ -373,8 +373,10 @@ def build_manifest(
     as_of: datetime,
     known_at: datetime | None,
     store: str,
+    ref: str = MAIN,
 ) -> dict[str, Any]:
-    """The reproduction manifest of pinned tables (JSON-ready).
+    """The reproduction manifest of pinned tables (JSON-ready); ``ref`` is the root's branch
+    or tag the closure started from.
 
     Each table is read once at its snapshot for its row count and fingerprint; a table
     whose data is gone gets ``row_count``/``fingerprint`` null and a one-line ``error``
@@ -383,6 +385,7 @@ def build_manifest(
     return {
         "manifest_version": MANIFEST_VERSION,
         "root": root,
+        "ref": ref,
         "as_of": format_time(as_of),
         "known_at": format_time(known_at),
         "generated_at": format_time(now()),

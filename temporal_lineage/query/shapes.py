@@ -5,7 +5,7 @@ The CLI prints these and the HTTP API returns them, so both always agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from temporal_lineage.commit_effects import commit_effect
@@ -14,6 +14,7 @@ from temporal_lineage.model import (
     SchemaAsOf,
     SchemaChange,
     SchemaHistoryEntry,
+    StoredRef,
     StoredSnapshot,
     SyncReport,
     TableInfo,
@@ -64,6 +65,7 @@ def snapshot_json(stored: StoredSnapshot, producer: Producer | None = None) -> d
         "evidence": evidence_json(producer.evidence) if producer else None,
         "expired_in_source": format_time(stored.expired_in_source),
         "incarnation": stored.incarnation,
+        "branch": snap.branch,
         "data_change": effect.data_change,
         "restores": effect.restores,
         "rows": {
@@ -75,6 +77,21 @@ def snapshot_json(stored: StoredSnapshot, producer: Producer | None = None) -> d
         },
         "summary": dict(snap.summary),
     }
+
+
+def snapshot_rows(
+    found: Sequence[tuple[StoredSnapshot, Producer | None]],
+    unreadable: Mapping[tuple[str, int], str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of ``snapshots``; with ``unreadable`` (``--check-readable``) each also says
+    whether it can still be read at the source, and why not."""
+    rows = [snapshot_json(snap, producer) for snap, producer in found]
+    if unreadable is not None:
+        for row, (snap, _) in zip(rows, found, strict=True):
+            why = unreadable.get((snap.incarnation, snap.snapshot.snapshot_id))
+            row["readable"] = why is None
+            row["unreadable_because"] = why
+    return rows
 
 
 def schema_json(answer: SchemaAsOf) -> dict[str, Any]:
@@ -149,6 +166,7 @@ def lineage_json(graph: Lineage) -> dict[str, Any]:
     """The answer of ``lineage``."""
     return {
         "root": str(graph.root),
+        "ref": graph.ref,
         "as_of": format_time(graph.as_of),
         "known_at": format_time(graph.known_at),
         "direction": graph.direction.value,
@@ -198,6 +216,7 @@ def provenance_json(graph: Provenance) -> dict[str, Any]:
         )
     return {
         "root": str(graph.root),
+        "ref": graph.ref,
         "as_of": format_time(graph.as_of),
         "known_at": format_time(graph.known_at),
         "nodes": nodes,
@@ -330,4 +349,20 @@ def run_json(detail: RunDetail) -> dict[str, Any]:
             }
             for output in detail.outputs
         ],
+    }
+
+
+def ref_json(stored: StoredRef) -> dict[str, Any]:
+    """One row of ``refs``: a branch or tag, what it pointed at, from when until when."""
+    ref = stored.ref
+    return {
+        "name": ref.name,
+        "kind": ref.kind.value,
+        "snapshot": ref.snapshot_id,
+        "from": format_time(stored.started_at),
+        "until": format_time(stored.ended_at),
+        "incarnation": stored.incarnation,
+        "max_ref_age_ms": ref.max_ref_age_ms,
+        "max_snapshot_age_ms": ref.max_snapshot_age_ms,
+        "min_snapshots_to_keep": ref.min_snapshots_to_keep,
     }

@@ -57,11 +57,19 @@ class DeltaCursor:
     version: int
     table_id: str
     oldest: int | None = None
+    oldest_mtime: int | None = None
+    """The oldest commit file's modification time (ms): a log deleted and written anew has
+    new files, however many versions it has."""
 
     def encode(self) -> str:
         """The opaque string the store keeps."""
         return json.dumps(
-            {"version": self.version, "table_id": self.table_id, "oldest": self.oldest}
+            {
+                "version": self.version,
+                "table_id": self.table_id,
+                "oldest": self.oldest,
+                "oldest_mtime": self.oldest_mtime,
+            }
         )
 
     @classmethod
@@ -72,12 +80,14 @@ class DeltaCursor:
         try:
             raw = json.loads(text)
             oldest = raw.get("oldest")
+            mtime = raw.get("oldest_mtime")
             return cls(
                 int(raw["version"]),
                 str(raw["table_id"]),
                 int(oldest) if oldest is not None else None,
+                int(mtime) if mtime is not None else None,
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
@@ -149,11 +159,16 @@ class DeltaSource(Source):
         try:
             if self.storage.exists(self._log(entry, commit_name(previous.version + 1))):
                 return True
-            # Log cleanup (which may come without a commit) removes the oldest commit files.
+            # Log cleanup (which may come without a commit) removes the oldest commit files;
+            # a table deleted and written anew has new ones (one stat either way).
             oldest = previous.oldest
-            return oldest is not None and not self.storage.exists(
-                self._log(entry, commit_name(oldest))
-            )
+            if oldest is None:
+                return False
+            try:
+                mtime = self.storage.modified_ms(self._log(entry, commit_name(oldest)))
+            except FileNotFoundError:
+                return True
+            return previous.oldest_mtime is not None and mtime != previous.oldest_mtime
         except OSError as exc:
             raise SourceUnavailable(
                 f"{entry.ref}: cannot reach the Delta log: {_first_line(exc)}"
@@ -243,6 +258,15 @@ class DeltaSource(Source):
                 return kept, repairs
         raise InvalidMetadata(f"{entry.ref}: checkpoint {version} has no metaData action")
 
+    def _oldest_mtime(self, entry: TableEntry, listing: _Listing) -> int | None:
+        oldest = listing.earliest_commit
+        if oldest is None:
+            return None
+        try:
+            return self.storage.modified_ms(self._log(entry, commit_name(oldest)))
+        except FileNotFoundError:
+            return None
+
     def _committed_at(self, entry: TableEntry, commit: Commit) -> datetime:
         """In-commit timestamp, else commitInfo.timestamp, else the commit file's mtime."""
         millis = commit_millis(commit)
@@ -327,7 +351,9 @@ class DeltaSource(Source):
             format=Format.DELTA,
             incarnation=table_id,
             location=entry.location,
-            cursor=DeltaCursor(last, table_id, listing.earliest_commit).encode(),
+            cursor=DeltaCursor(
+                last, table_id, listing.earliest_commit, self._oldest_mtime(entry, listing)
+            ).encode(),
             snapshots=tuple(snapshots),
             heads=tuple(HeadChange(s.snapshot_id, s.committed_at) for s in snapshots),
             transitions=tuple(transitions),

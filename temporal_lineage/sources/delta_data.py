@@ -10,7 +10,7 @@ file removed by log cleanup" from "no such version" and "table gone".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -151,3 +151,56 @@ def version_reader(
             yield from inner
 
     return pa.RecordBatchReader.from_batches(inner.schema, batches())
+
+
+def unreadable_versions(
+    table: str,
+    uri: str,
+    versions: Iterable[int],
+    storage_options: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, str | None]:
+    """Whether each version can still be read at the source, without reading data: the
+    cause (one line) of each unreadable one, None for a readable one.
+
+    A version is readable while its commit file (or a checkpoint covering it) is in the log
+    and every data file of it exists (file existence checks; files shared between versions
+    are checked once). ``progress(n)`` is told of each version done.
+    """
+    from deltalake import DeltaTable
+    from deltalake.exceptions import DeltaError
+
+    options = dict(storage_options or {})
+    root = local_path(uri)
+    storage = storage_for(root, options)
+    try:
+        entries = storage.list_dir(storage.join(root, "_delta_log"))
+    except (OSError, SourceUnavailable):
+        entries = []
+    commits = {int(m.group(1)) for e in entries if (m := COMMIT_FILE.match(e.name))}
+    checkpoints = {int(m.group(1)) for e in entries if (m := CHECKPOINT_FILE.match(e.name))}
+    exists: dict[str, bool] = {}
+    found: dict[int, str | None] = {}
+    loaded: Any = None
+    for version in sorted(versions):  # ascending: each load replays from the last one
+        cause = log_cause(version, commits, checkpoints, uri)
+        if cause is None:
+            try:
+                if loaded is None:
+                    loaded = DeltaTable(uri, version=version, storage_options=options or None)
+                else:
+                    loaded.load_as_version(version)
+                for path in loaded.file_uris():
+                    local = local_path(path)
+                    if local not in exists:
+                        exists[local] = storage.exists(local)
+                    if not exists[local]:
+                        cause = f"data file vanished: {local}"
+                        break
+            except (DeltaError, OSError, ValueError, pa.ArrowException) as exc:
+                loaded = None
+                cause = _missing_object(exc) or f"cannot load the version: {_first_line(exc)}"
+        found[version] = cause
+        if progress is not None:
+            progress(1)
+    return found

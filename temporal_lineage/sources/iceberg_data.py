@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -120,3 +120,61 @@ def snapshot_reader(
             yield from inner
 
     return pa.RecordBatchReader.from_batches(inner.schema, batches())
+
+
+def unreadable_snapshots(
+    table: str,
+    location: str,
+    snapshot_ids: Iterable[int],
+    properties: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, str | None]:
+    """Whether each snapshot can still be read at the source, without reading data: the
+    cause (one line) of each unreadable one, None for a readable one.
+
+    A snapshot is readable while the current metadata lists it and its manifest list, its
+    manifests and every data and delete file they name exist (file existence checks only;
+    files shared between snapshots are checked once). ``progress(n)`` is told of each
+    snapshot done.
+    """
+    with map_exceptions(table, 0):
+        from pyiceberg.table import StaticTable
+
+        static = StaticTable.from_metadata(location, properties=dict(properties or {}))
+    io = static.io
+    exists: dict[str, bool] = {}
+
+    def present(path: str) -> bool:
+        if path not in exists:
+            exists[path] = bool(io.new_input(path).exists())
+        return exists[path]
+
+    found: dict[int, str | None] = {}
+    for snapshot_id in snapshot_ids:
+        found[snapshot_id] = _unreadable(static, io, snapshot_id, present)
+        if progress is not None:
+            progress(1)
+    return found
+
+
+def _unreadable(
+    static: Any, io: Any, snapshot_id: int, present: Callable[[str], bool]
+) -> str | None:
+    snapshot = static.metadata.snapshot_by_id(snapshot_id)
+    if snapshot is None:
+        return "snapshot expired: no longer in the table metadata"
+    try:
+        if snapshot.manifest_list and not present(snapshot.manifest_list):
+            return f"manifest list vanished: {snapshot.manifest_list}"
+        for manifest in snapshot.manifests(io):
+            if not present(manifest.manifest_path):
+                return f"manifest file vanished: {manifest.manifest_path}"
+            for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
+                path = entry.data_file.file_path
+                if not present(path):
+                    return f"data file vanished: {path}"
+    except FileNotFoundError as exc:
+        return vanished(exc)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        return f"cannot read its metadata: {_first_line(exc)}"
+    return None

@@ -8,17 +8,21 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from temporal_lineage import jsontext
 from temporal_lineage.errors import InvalidMetadata
 from temporal_lineage.model import (
+    MAIN,
     DatedBy,
     Field,
     Format,
     HeadChange,
+    Ref,
+    RefKind,
+    RefsAt,
     Schema,
     SchemaTransition,
     Snapshot,
@@ -209,6 +213,8 @@ class IcebergCursor:
     schema_id: int
     table_uuid: str | None = None
     """None in cursors written before incarnations were compared (trusted as they are)."""
+    has_refs: bool = False
+    """The table had refs besides main (so their removal is looked for)."""
 
     def encode(self) -> str:
         """The opaque string the store keeps."""
@@ -218,6 +224,7 @@ class IcebergCursor:
                 "updated_ms": self.updated_ms,
                 "schema_id": self.schema_id,
                 "table_uuid": self.table_uuid,
+                "has_refs": self.has_refs,
             }
         )
 
@@ -234,6 +241,7 @@ class IcebergCursor:
                 int(raw["updated_ms"]),
                 int(raw["schema_id"]),
                 str(uuid) if uuid is not None else None,
+                bool(raw.get("has_refs", False)),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -342,8 +350,17 @@ def table_state(
         if since is not None and since.table_uuid not in (None, incarnation):
             since = None  # dropped and re-created since the last read: a table of its own
         transitions = _transitions(metadata, location, schemas, snapshot_list, read_older, since)
+        refs = _refs(metadata)
+        heads = _heads(metadata, by_id, instant)
+        ref_states = _ref_states(metadata, refs, read_older, since)
+        branches = _branches(ref_states, by_id, heads)
+        if branches:
+            snapshot_list = [
+                replace(s, branch=branches[s.snapshot_id]) if s.snapshot_id in branches else s
+                for s in snapshot_list
+            ]
         cursor = IcebergCursor(
-            location, int(metadata["last-updated-ms"]), current_schema, incarnation
+            location, int(metadata["last-updated-ms"]), current_schema, incarnation, bool(refs)
         )
         return TableState(
             ref=ref,
@@ -352,12 +369,13 @@ def table_state(
             location=str(metadata["location"]),
             cursor=cursor.encode(),
             snapshots=tuple(snapshot_list),
-            heads=tuple(_heads(metadata, by_id, instant)),
+            heads=tuple(heads),
             transitions=tuple(transitions),
             schemas=schemas,
             snapshots_complete=True,
             format_version=int(metadata.get("format-version", 1)),
             repairs=tuple(repairs),
+            ref_states=ref_states,
         )
     except (
         ValueError,
@@ -370,6 +388,92 @@ def table_state(
         RecursionError,
     ) as exc:
         raise InvalidMetadata(f"{ref}: malformed metadata {location}: {_describe(exc)}") from exc
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _refs(metadata: Mapping[str, Any]) -> tuple[Ref, ...]:
+    """The branches and tags of one metadata file, main left out (the heads say it)."""
+    found: list[Ref] = []
+    for name, item in sorted((metadata.get("refs") or {}).items()):
+        if name == MAIN or not isinstance(item, dict):
+            continue
+        found.append(
+            Ref(
+                str(name),
+                RefKind.TAG if item.get("type") == "tag" else RefKind.BRANCH,
+                int(item["snapshot-id"]),
+                _optional_int(item.get("max-ref-age-ms")),
+                _optional_int(item.get("max-snapshot-age-ms")),
+                _optional_int(item.get("min-snapshots-to-keep")),
+            )
+        )
+    return tuple(found)
+
+
+def _branches(
+    states: Sequence[RefsAt], snapshots: Mapping[int, Snapshot], heads: Sequence[HeadChange]
+) -> dict[int, str]:
+    """The branch each snapshot was written on, for those a branch had before main did.
+
+    A branch's head, or an ancestor of it, that main did not have yet in the same metadata
+    file was written on that branch (write-audit-publish: published to main later or never).
+    """
+    main_since: dict[int, datetime] = {}
+    for head in heads:
+        main_since.setdefault(head.snapshot_id, head.started_at)
+    found: dict[int, str] = {}
+    for state in states:
+        on_main = {sid for sid, since in main_since.items() if since <= state.at}
+        for main_head in list(on_main):
+            on_main.update(_ancestors(main_head, snapshots))
+        for ref in state.refs:
+            if ref.kind is RefKind.BRANCH:
+                for snapshot_id in _ancestors(ref.snapshot_id, snapshots):
+                    if snapshot_id not in on_main:
+                        found.setdefault(snapshot_id, ref.name)
+    return found
+
+
+def _ancestors(snapshot_id: int | None, snapshots: Mapping[int, Snapshot]) -> list[int]:
+    """``snapshot_id`` and its parents, as far as the metadata still lists them."""
+    chain: list[int] = []
+    seen: set[int] = set()
+    while snapshot_id is not None and snapshot_id in snapshots and snapshot_id not in seen:
+        chain.append(snapshot_id)
+        seen.add(snapshot_id)
+        snapshot_id = snapshots[snapshot_id].parent_id
+    return chain
+
+
+def _ref_states(
+    metadata: Mapping[str, Any],
+    current: tuple[Ref, ...],
+    read_older: Callable[[str, int | None], bytes | None],
+    since: IcebergCursor | None,
+) -> tuple[RefsAt, ...]:
+    """The refs of every metadata file since ``since`` that is still readable, oldest first.
+
+    Only tables that have (or had) refs besides main pay for reading older files whole.
+    """
+    if not current and not (since is not None and since.has_refs):
+        return ()
+    states: list[RefsAt] = []
+    for entry in metadata.get("metadata-log") or []:
+        ts = int(entry["timestamp-ms"])
+        if since is not None and ts <= since.updated_ms:
+            continue
+        raw = read_older(str(entry["metadata-file"]), None)
+        if raw is None:
+            continue
+        try:
+            states.append(RefsAt(from_millis(ts), _refs(decode(raw))))
+        except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, zlib.error):
+            continue  # an unreadable older file: the next readable one dates the change
+    states.append(RefsAt(from_millis(int(metadata["last-updated-ms"])), current))
+    return tuple(states)
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from temporal_lineage import jsontext
 from temporal_lineage.errors import StoreError, ValueRefused
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration; checked against alembic's scripts by the tests.
 
 Knowing it here lets every command check the store without importing alembic (a third of

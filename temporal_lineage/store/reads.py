@@ -85,6 +85,7 @@ def _stored_snapshot(row: Any, known_at: datetime | None) -> StoredSnapshot:
             schema_id=row.schema_id,
             sequence_number=row.sequence_number,
             summary=row.summary or {},
+            branch=row.branch,
         ),
         expired_in_source=expired,
         recorded_at=row.recorded_at,
@@ -115,11 +116,11 @@ def list_snapshots(
     return [_stored_snapshot(r, known_at) for r in rows]
 
 
-def head_as_of(
-    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
-) -> StoredSnapshot | None:
-    """The table's current snapshot at ``as_of`` (the head whose start is the latest <= A)."""
-    head = conn.execute(
+def _head_row(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None
+) -> Any:
+    """The head row in force at ``as_of``: one seek on ``ix_heads_table_started``."""
+    return conn.execute(
         select(t.heads.c.incarnation_id, t.heads.c.snapshot_id)
         .where(
             t.heads.c.table_id == table.table_id,
@@ -129,15 +130,38 @@ def head_as_of(
         .order_by(t.heads.c.started_at.desc(), t.heads.c.id.desc())
         .limit(1)
     ).first()
-    if head is None or head.snapshot_id is None:
-        return None
+
+
+def incarnation_as_of(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+) -> int | None:
+    """The store key of the table's incarnation alive at ``as_of`` (None: none was)."""
+    head = _head_row(conn, table, as_of, known_at)
+    return int(head.incarnation_id) if head is not None and head.incarnation_id else None
+
+
+def snapshot_in(
+    conn: Connection, incarnation_id: int, snapshot_id: int, known_at: datetime | None = None
+) -> StoredSnapshot | None:
+    """Snapshot ``snapshot_id`` of one incarnation (by its store key), if stored."""
     row = conn.execute(
         _snapshot_select().where(
-            t.snapshots.c.incarnation_id == head.incarnation_id,
-            t.snapshots.c.snapshot_id == head.snapshot_id,
+            t.snapshots.c.incarnation_id == incarnation_id,
+            t.snapshots.c.snapshot_id == snapshot_id,
+            known(t.snapshots.c.recorded_at, known_at),
         )
-    ).one()
-    return _stored_snapshot(row, known_at)
+    ).first()
+    return _stored_snapshot(row, known_at) if row is not None else None
+
+
+def head_as_of(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+) -> StoredSnapshot | None:
+    """The table's current snapshot at ``as_of`` (the head whose start is the latest <= A)."""
+    head = _head_row(conn, table, as_of, known_at)
+    if head is None or head.snapshot_id is None:
+        return None
+    return snapshot_in(conn, head.incarnation_id, head.snapshot_id, known_at)
 
 
 def current_heads(conn: Connection, known_at: datetime | None = None) -> dict[int, int | None]:
@@ -312,3 +336,12 @@ def schema_by_id(
         .order_by(t.schema_fields.c.position)
     ).all()
     return schema_from_rows(rows)
+
+
+def current_incarnation(conn: Connection, table: StoredTable) -> str | None:
+    """The uuid of the incarnation the source has now (None once the table was dropped)."""
+    return conn.execute(
+        select(t.incarnations.c.uuid)
+        .join(t.tables, t.tables.c.current_incarnation_id == t.incarnations.c.id)
+        .where(t.tables.c.id == table.table_id)
+    ).scalar()

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from temporal_lineage.commit_keys import KEY_VALUE_WIDTH
-from temporal_lineage.storable import OPERATION_WIDTH
+from temporal_lineage.storable import OPERATION_WIDTH, REF_NAME_WIDTH
 from temporal_lineage.store.columns import UtcDateTime
 
 metadata = MetaData(
@@ -87,6 +87,7 @@ snapshots = Table(
     Column("summary", JSON, nullable=False),
     Column("expired_in_source", UtcDateTime(), nullable=True),
     _recorded_at(),
+    Column("branch", String(REF_NAME_WIDTH), nullable=True),  # written only on this branch
     UniqueConstraint("incarnation_id", "snapshot_id"),
 )
 
@@ -105,6 +106,25 @@ heads = Table(
     # "head of T as of A" is one seek on this index: (table_id = T, started_at <= A) desc.
     # A row with no snapshot says the table was gone (dropped) from started_at on.
     Index("ix_heads_table_started", "table_id", "started_at", "id"),
+)
+
+refs = Table(
+    "refs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=False),
+    Column("incarnation_id", ForeignKey("incarnations.id"), nullable=False),
+    Column("name", String(REF_NAME_WIDTH), nullable=False),
+    Column("kind", String(8), nullable=False),  # branch, tag
+    # None: the ref was removed from started_at on.
+    Column("snapshot_id", BigInteger, nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("max_ref_age_ms", BigInteger, nullable=True),
+    Column("max_snapshot_age_ms", BigInteger, nullable=True),
+    Column("min_snapshots_to_keep", Integer, nullable=True),
+    _recorded_at(),
+    # "ref R of T as of A" is one seek: (table_id = T, name = R, started_at <= A) desc.
+    Index("ix_refs_table_name_started", "table_id", "name", "started_at", "id"),
 )
 
 schema_versions = Table(

@@ -39,6 +39,7 @@ from temporal_lineage.model import (
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.codec import fields_to_rows, schema_from_rows
 from temporal_lineage.store.columns import check_widths, time_parameter
+from temporal_lineage.store.ref_writes import write_refs
 
 
 def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> int:
@@ -170,6 +171,7 @@ class _TableWriter:
         inserted = self._snapshots(incarnation_id, snapshot_schema)
         expired = self._expire(incarnation_id)
         self._heads(table_id, incarnation_id, inserted, was_dropped)
+        write_refs(self.conn, table_id, incarnation_id, self.state.ref_states, self.now)
         self.conn.execute(
             update(t.tables)
             .where(t.tables.c.id == table_id)
@@ -439,6 +441,7 @@ class _TableWriter:
                 "schema_id",
                 "summary",
                 "recorded_at",
+                "branch",
             ),
             [
                 (
@@ -451,6 +454,7 @@ class _TableWriter:
                     s.schema_id if s.schema_id is not None else numbering.get(s.snapshot_id),
                     jsontext.dumps(s.summary),
                     when(self.now),
+                    s.branch,
                 )
                 for s in new
             ],

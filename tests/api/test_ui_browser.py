@@ -31,6 +31,7 @@ __all__ = ["browser", "chain_store", "chromium_path", "sample_store", "serve"]
 
 RENAMED = "lake.features.user_features"
 TRAINING = "deltas.training_set"
+EVENTS = "lake.raw.events"
 
 
 @pytest.fixture(autouse=True)
@@ -204,6 +205,40 @@ def test_provenance_and_reproduce_download(
     assert {(t["table"], str(t["snapshot"])) for t in manifest["tables"]} == pinned
     expect(page.get_by_test_id("reproduce-status")).to_contain_text(
         f"{len(manifest['tables'])} table(s)"
+    )
+    problems.assert_none()
+    context.close()
+
+
+def test_the_ref_picker_asks_of_the_audit_branch(
+    browser: Any, open_server: Server, warehouse: Timeline
+) -> None:
+    """Day 7 stages lake.raw.events on the ``audit`` branch before publishing it: before
+    the publish, the lineage root shows main's head, and with ``audit`` picked the branch's."""
+    from playwright.sync_api import expect
+
+    context, page, problems = open_page(browser)
+    staged = instant(first_event(warehouse, "append_to_branch", EVENTS, 7))
+    page.goto(f"{open_server.url}/ui/#/table/{EVENTS}?as_of={staged}")
+    page.locator("[data-testid=lineage-page][data-state=ready]").wait_for()
+    picker = page.get_by_test_id("ref-select")
+    expect(picker).to_be_visible()
+    main = open_server.api(f"tables/{EVENTS}/lineage", as_of=staged)
+    audit = open_server.api(f"tables/{EVENTS}/lineage", as_of=staged, ref="audit")
+    root = f'[data-testid=graph-node][data-table="{EVENTS}"]'
+    (main_node,) = [n for n in main["nodes"] if n["table"] == EVENTS]
+    (audit_node,) = [n for n in audit["nodes"] if n["table"] == EVENTS]
+    assert main_node["snapshot"] != audit_node["snapshot"]
+    expect(page.locator(root)).to_have_attribute("data-snapshot", str(main_node["snapshot"]))
+    picker.select_option("audit")
+    expect(page.locator(root)).to_have_attribute("data-snapshot", str(audit_node["snapshot"]))
+    assert "ref=audit" in page.url
+    page.get_by_test_id("tab-provenance").click()
+    page.locator("[data-testid=provenance-page][data-state=ready]").wait_for()
+    answer = open_server.api(f"tables/{EVENTS}/provenance", as_of=staged, ref="audit")
+    assert answer["ref"] == "audit"
+    expect(page.get_by_test_id("provenance-row").first).to_have_attribute(
+        "data-snapshot", str(audit_node["snapshot"])
     )
     problems.assert_none()
     context.close()

@@ -65,7 +65,7 @@ def test_sync_answer_shape(warehouse: Timeline, tmp_path: Path) -> None:
         "repaired",
         "schema_changes",
     }
-    assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 29
+    assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 34
 
 
 def test_tables_answer_shape(config: str) -> None:

@@ -133,7 +133,7 @@ def test_all_times_are_iso_ms_utc_and_ordered(timeline: Timeline) -> None:
     event_times = [parse_iso_ms(e.at) for e in timeline.events]
     assert event_times == sorted(event_times)
     assert [e.day for e in timeline.events] == sorted(e.day for e in timeline.events)
-    assert {e.day for e in timeline.events} == set(range(1, 7))
+    assert {e.day for e in timeline.events} == set(range(1, 8))
 
 
 def test_cli_refuses_non_empty_dir_and_bad_usage(
@@ -229,7 +229,7 @@ def test_iceberg_schemas_and_specs_agree_with_metadata_files(
 def test_events_run_ids_and_partition_spec_change(timeline: Timeline, catalog: Catalog) -> None:
     table = timeline.table(EVENTS)
     producers = [s.produced_by for s in table.snapshots]
-    assert len(producers) == 6 and len(set(producers)) == 6
+    assert len(producers) == 7 and len(set(producers)) == 7
     assert all(uuid.UUID(str(r)).version == 7 for r in producers)  # openlineage-python ids
     # ingest-events v1 (day 1) did not tag its commit yet; v2 does.
     assert [s.run_id for s in table.snapshots] == [None, *producers[1:]]
@@ -242,7 +242,11 @@ def test_events_run_ids_and_partition_spec_change(timeline: Timeline, catalog: C
     snapshot = tbl.current_snapshot()
     assert snapshot is not None
     assert {m.partition_spec_id for m in snapshot.manifests(tbl.io)} == {0, 1}
-    assert tbl.scan().to_arrow().num_rows == 6 * 120
+    assert tbl.scan().to_arrow().num_rows == 7 * 120  # day 7's, staged on audit, published
+    (published,) = timeline.events_for(EVENTS, "publish")
+    staged = table.snapshots[-1].snapshot
+    assert published.day == 7 and published.details["snapshot"] == staged
+    assert tbl.metadata.refs["audit"].snapshot_id == staged == snapshot.snapshot_id
 
 
 def test_features_schema_evolution(timeline: Timeline, catalog: Catalog) -> None:
@@ -417,7 +421,9 @@ def test_training_set_schema_changes(timeline: Timeline) -> None:
     dt = DeltaTable(str(_delta_path(timeline, TRAINING_SET)))
     assert "delta.columnMapping.mode" not in dt.metadata().configuration
     writes = [s for s in table.snapshots if s.operation == "WRITE"]
-    assert len(writes) == 6 and all(s.run_id for s in writes)  # created on day 1, then daily
+    assert len(writes) == 7 and all(s.run_id for s in writes)  # created on day 1, then daily
+    (compacted,) = [s for s in table.snapshots if s.operation == "OPTIMIZE"]
+    assert compacted.run_id and compacted.snapshot == writes[-1].snapshot + 1
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from warehouse_fixtures.iceberg_tables import close_catalog, open_catalog
 from warehouse_fixtures.jobs import (
     BUILD_TRAINING_SET,
     BUILD_USER_FEATURES,
+    COMPACT_TRAINING_SET,
     DAILY_PIPELINE,
     INGEST_EVENTS,
     SYNC_USERS,
@@ -135,6 +136,7 @@ def test_runs_shape(warehouse: Timeline) -> None:
         SYNC_USERS.name,
         BUILD_USER_FEATURES.name,
         BUILD_TRAINING_SET.name,
+        COMPACT_TRAINING_SET.name,
     }
     starts = [parse_iso_ms(r.started_at or "") for r in warehouse.runs]
     assert starts == sorted(starts)  # listed in start order, each day's parent first
@@ -186,7 +188,7 @@ def test_daily_parent_runs_enclose_their_children(
     warehouse: Timeline, by_run: dict[str, list[tuple[int, dict[str, Any]]]]
 ) -> None:
     dags = {r.day: r for r in _runs_of(warehouse, DAILY_PIPELINE.name)}
-    assert sorted(dags) == list(range(1, 7))
+    assert sorted(dags) == list(range(1, 8))
     for run in warehouse.runs:
         if run.job == DAILY_PIPELINE.name:
             assert run.parent_run_id is None and not run.inputs and not run.outputs
@@ -265,7 +267,8 @@ def test_inferred_outputs_lie_in_exactly_one_writer_window(warehouse: Timeline) 
                 assert windows == [snap.produced_by], (name, snap.snapshot)
             elif snap.produced_by is None:
                 assert windows == [], (name, snap.snapshot)
-    assert inferred == len(warehouse.table(USERS).snapshots) - 2
+    # every users commit but the hand-written schema changes and the RESTORE
+    assert inferred == len(warehouse.table(USERS).snapshots) - 3
 
 
 def test_inferred_inputs_are_the_head_at_run_start(warehouse: Timeline) -> None:
@@ -292,6 +295,7 @@ def test_snapshots_outside_runs_are_the_schema_commits(warehouse: Timeline) -> N
     assert orphans == {
         (USERS, "RENAME COLUMN"),
         (USERS, "ADD COLUMNS"),
+        (USERS, "RESTORE"),  # an operator's fix of day 7, outside any run
         (TRAINING_SET, "ADD COLUMN"),
     }
 
@@ -301,10 +305,10 @@ def test_snapshots_outside_runs_are_the_schema_commits(warehouse: Timeline) -> N
 
 def test_ingest_events_tags_from_its_second_revision(warehouse: Timeline) -> None:
     runs = _runs_of(warehouse, INGEST_EVENTS.name)
-    assert [r.day for r in runs] == list(range(1, 7))
+    assert [r.day for r in runs] == list(range(1, 8))
     assert [[o.evidence for o in r.outputs] for r in runs] == [[DATASET_VERSION]] + [
         [COMMIT_PROPERTY]
-    ] * 5
+    ] * 6
     assert len({r.code_version for r in runs}) == 2
     for run in runs:
         (source,) = run.inputs
@@ -316,7 +320,7 @@ def test_sync_users_reports_nothing(
     warehouse: Timeline, by_run: dict[str, list[tuple[int, dict[str, Any]]]]
 ) -> None:
     runs = _runs_of(warehouse, SYNC_USERS.name)
-    assert [r.day for r in runs] == list(range(1, 7))
+    assert [r.day for r in runs] == list(range(1, 8))
     users_path = str(warehouse.root / "delta" / "users")
     for run in runs:
         (output,) = run.outputs
@@ -393,7 +397,7 @@ def test_code_change_removes_the_users_input(
     assert len(versions) == 4  # v1, the v1.1 fix of day 2, v1.2 (day 4), v2 (day 5)
     old = [r for r in runs if r.code_version in versions[:3]]
     new = [r for r in runs if r.code_version == versions[3]]
-    assert {r.day for r in old} == {1, 2, 3, 4} and {r.day for r in new} == {5, 6}
+    assert {r.day for r in old} == {1, 2, 3, 4} and {r.day for r in new} == {5, 6, 7}
     assert all({i.table for i in r.inputs} == {USER_FEATURES, USERS} for r in old)
     assert all({i.table for i in r.inputs} == {USER_FEATURES, EVENTS} for r in new)
     # the edge deltas.users -> training_set ends at the first run of the new code

@@ -58,24 +58,59 @@ export class TablePage extends Page {
     this.ref = ref;
     this.tab = tab;
     this.times = timesOf(params);
+    this.refName = params.ref || "main";
     this.el.dataset.table = ref;
     this.time = new TimeControl({ onChange: (times) => this.setTimes(times) });
     this.time.setValue(this.times.asOf, this.times.knownAt);
     this.tabs = h("nav", { class: "tabs" });
+    // Branches and tags (Iceberg refs): the answers are asked of the chosen one; main is
+    // the table's head. Hidden while the table has no other ref.
+    this.refPicker = h(
+      "select",
+      { "aria-label": "Branch or tag", "data-testid": "ref-select", hidden: true, onchange: () => this.setRef() },
+      h("option", { value: "main", selected: true }, "main"),
+    );
     this.head = h(
       "header",
       { class: "page-head" },
       h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Tables"), " / "),
       h("h1", { class: "mono", "data-testid": "page-title" }, ref),
+      this.refPicker,
       this.tabs,
     );
     this.el.append(this.head, this.time.el, this.error);
     this.paintTabs();
     this.loadCommits();
+    this.loadRefs();
+  }
+
+  async loadRefs() {
+    try {
+      const refs = await getJson(tablePath(this.ref, "refs"), {});
+      const names = [...new Set(refs.map((r) => `${r.name}\u0000${r.kind}`))].sort();
+      if (!names.length && this.refName === "main") return;
+      this.refPicker.replaceChildren(
+        h("option", { value: "main", selected: this.refName === "main" }, "main (head)"),
+        ...names.map((key) => {
+          const [name, kind] = key.split("\u0000");
+          return h("option", { value: name, selected: name === this.refName }, `${name} (${kind})`);
+        }),
+      );
+      this.refPicker.hidden = false;
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  setRef() {
+    if (this.refPicker.value === this.refName) return;
+    this.refName = this.refPicker.value;
+    this.writeQuery();
+    this.refresh();
   }
 
   paintTabs() {
-    const links = tableLinks(this.ref, this.times);
+    const links = tableLinks(this.ref, { ...this.times, refName: this.refName });
     this.tabs.replaceChildren(
       ...TABS.map(([name, label]) =>
         h("a", { href: links[name], class: name === this.tab ? "active" : "", "data-testid": `tab-${name}` }, label),
@@ -90,6 +125,7 @@ export class TablePage extends Page {
 
   writeQuery() {
     const query = { ...this.extraQuery() };
+    if (this.refName !== "main") query.ref = this.refName;
     if (this.times.asOf !== null) query.as_of = iso(this.times.asOf);
     if (this.times.knownAt !== null) query.known_at = iso(this.times.knownAt);
     this.ctx.replaceQuery(query);
@@ -101,6 +137,7 @@ export class TablePage extends Page {
     return {
       as_of: this.times.asOf !== null ? iso(this.times.asOf) : null,
       known_at: this.times.knownAt !== null ? iso(this.times.knownAt) : null,
+      ref: this.refName !== "main" ? this.refName : null,
     };
   }
 
@@ -129,6 +166,8 @@ export class TablePage extends Page {
   /** The URL changed (a link or the back button): take its query. */
   update(params) {
     const times = timesOf(params);
+    this.refName = params.ref || "main";
+    this.refPicker.value = this.refName;
     this.applyParams(params);
     this.time.setValue(times.asOf, times.knownAt);
     const knownChanged = times.knownAt !== this.times.knownAt;

@@ -9,6 +9,7 @@ const SHOWN_SNAPSHOTS = 60;
 /** Links to the pages of a table, keeping the chosen times. */
 export function tableLinks(table, times) {
   const query = {};
+  if (times.refName && times.refName !== "main") query.ref = times.refName;
   if (times.asOf !== null) query.as_of = iso(times.asOf);
   if (times.knownAt !== null) query.known_at = iso(times.knownAt);
   const text = queryString(query);

@@ -1,0 +1,69 @@
+"""Whether stored snapshots can still be read at the source (before anything is promised).
+
+File existence checks only, no data reads: Iceberg (still in the metadata; manifest list,
+manifests, data and delete files exist), Delta (commit file or covering checkpoint in the
+log; data files exist). Snapshots of an older incarnation, or of a dropped table, are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from temporal_lineage.config import Settings
+from temporal_lineage.errors import ConfigError, DataUnavailable
+from temporal_lineage.model import Format, StoredSnapshot, TableRef
+from temporal_lineage.sources import delta_data, iceberg_data
+from temporal_lineage.sources.factory import read_options
+from temporal_lineage.sources.iceberg_metadata import IcebergCursor
+from temporal_lineage.store import Store, reads
+from temporal_lineage.times import format_time
+
+
+def unreadable(
+    store: Store,
+    settings: Settings,
+    ref: TableRef,
+    snapshots: Sequence[StoredSnapshot],
+    progress: Callable[[int], None] | None = None,
+) -> dict[tuple[str, int], str | None]:
+    """Why each snapshot can no longer be read at the source, by (incarnation, snapshot id);
+    None for one that still can.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        table = reads.get_table(conn, ref)
+        current = reads.current_incarnation(conn, table)
+        cursor = IcebergCursor.decode(reads.table_cursor(conn, table))
+    found: dict[tuple[str, int], str | None] = {}
+    alive: list[int] = []
+    for snap in snapshots:
+        key = (snap.incarnation, snap.snapshot.snapshot_id)
+        if table.dropped_at is not None:
+            found[key] = f"table dropped at the source ({format_time(table.dropped_at)})"
+        elif snap.incarnation != current:
+            found[key] = "table re-created since: the source holds a newer incarnation"
+        else:
+            alive.append(snap.snapshot.snapshot_id)
+            continue
+        if progress is not None:
+            progress(1)
+    if not alive or current is None:
+        return found
+    try:
+        options = read_options(settings.source(ref.source))
+    except ConfigError:
+        options = {}  # a source no longer configured: local files can still be checked
+    label = str(ref)
+    try:
+        if table.format is Format.ICEBERG:
+            location = cursor.location if cursor is not None else table.location
+            causes = iceberg_data.unreadable_snapshots(label, location, alive, options, progress)
+        else:
+            causes = delta_data.unreadable_versions(label, table.location, alive, options, progress)
+    except DataUnavailable as exc:  # the table's metadata itself is gone
+        cause = str(exc).split(": ", 1)[-1]
+        causes = dict.fromkeys(alive, cause)
+    found.update({(current, snapshot_id): why for snapshot_id, why in causes.items()})
+    return found

@@ -1,0 +1,90 @@
+"""Branches and tags as of a time: what a ref pointed at, and the history of every ref.
+
+``main`` is the table's head (the snapshot-log); any other name is a stored ref of the
+incarnation alive at the time asked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from temporal_lineage.errors import RefNotFound, SnapshotNotFound
+from temporal_lineage.model import MAIN, StoredRef, StoredSnapshot, TableRef
+from temporal_lineage.store import Store, reads, ref_reads
+from temporal_lineage.store.reads import StoredTable
+
+
+def snapshot_of_ref(
+    conn: Connection,
+    table: StoredTable,
+    name: str,
+    as_of: datetime,
+    known_at: datetime | None = None,
+) -> StoredSnapshot | None:
+    """The snapshot ref ``name`` of ``table`` pointed at as of ``as_of`` (None: none then).
+
+    Raises:
+        RefNotFound: the table never had a ref of that name.
+        SnapshotNotFound: the ref pointed at a snapshot the store never saw.
+    """
+    if name == MAIN:
+        return reads.head_as_of(conn, table, as_of, known_at)
+    names = ref_reads.ref_names(conn, table, known_at)
+    if name not in names:
+        known = ", ".join(sorted({MAIN, *names}))
+        raise RefNotFound(f"{table.ref} has no branch or tag {name!r} (known: {known})")
+    alive = {r.ref.name: r for r in ref_reads.refs_as_of(conn, table, as_of, known_at)}
+    found = alive.get(name)
+    if found is None:
+        return None
+    incarnation = reads.incarnation_as_of(conn, table, as_of, known_at)
+    snap = (
+        reads.snapshot_in(conn, incarnation, found.ref.snapshot_id, known_at)
+        if incarnation is not None
+        else None
+    )
+    if snap is None:
+        raise SnapshotNotFound(
+            f"{table.ref}: {name} pointed at snapshot {found.ref.snapshot_id}, "
+            "which the store never saw (expired before it was first synced)"
+        )
+    return snap
+
+
+def ref_lineage(
+    conn: Connection, table: StoredTable, tip: StoredSnapshot, known_at: datetime | None = None
+) -> list[StoredSnapshot]:
+    """``tip`` and its stored ancestors in its incarnation, oldest first (a branch's history)."""
+    mine = {
+        s.snapshot.snapshot_id: s
+        for s in reads.list_snapshots(conn, table, known_at)
+        if s.incarnation == tip.incarnation
+    }
+    chain: list[StoredSnapshot] = []
+    current: StoredSnapshot | None = tip
+    while current is not None and len(chain) <= len(mine):
+        chain.append(current)
+        parent = current.snapshot.parent_id
+        current = mine.get(parent) if parent is not None else None
+    return chain[::-1]
+
+
+def refs_of(
+    store: Store,
+    ref: TableRef,
+    *,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+) -> list[StoredRef]:
+    """The answer of ``refs``: every ref state ever (or with ``as_of`` those alive then).
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.connect() as conn:
+        table = reads.get_table(conn, ref)
+        if as_of is None:
+            return ref_reads.ref_history(conn, table, known_at)
+        return ref_reads.refs_as_of(conn, table, as_of, known_at)
