@@ -24,6 +24,10 @@ ENGINE_KEYS: Mapping[str, tuple[tuple[str, ...], ...]] = {
 Delta commitInfo paths: Databricks writes ``{"job": {"runId": ...}}``)."""
 
 
+_ENGINE_ROOTS = frozenset(path[0] for paths in ENGINE_KEYS.values() for path in paths)
+"""The top-level keys an engine id can sit under: most commits have none of them."""
+
+
 def _lookup(summary: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = summary
     for part in path:
@@ -39,6 +43,8 @@ def commit_keys(summary: Mapping[str, Any], run_id_keys: Sequence[str]) -> list[
     >>> commit_keys({"lineage.run-id": "ABC", "app-id": "local-1"}, ["lineage.run-id"])
     [('run_id', 'abc'), ('spark.app.id', 'local-1')]
     """
+    if _ENGINE_ROOTS.isdisjoint(summary) and not any(key in summary for key in run_id_keys):
+        return []  # the common case, checked once (initial syncs see 10,000s of commits)
     found: list[tuple[str, str]] = []
     for key in run_id_keys:
         value = summary.get(key)

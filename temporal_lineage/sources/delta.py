@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -213,9 +213,14 @@ class DeltaSource(Source):
     ) -> bool:
         """Whether the log is still the one the cursor read (not deleted and written anew).
 
-        The first commit's ``metaData.id`` tells (one small read); once log cleanup removed
-        it, a cursor whose oldest commit file is gone while newer ones remain is trusted.
+        The oldest commit file the cursor saw tells by its modification time (one stat); a
+        cursor without one (written before) compares the first commit's ``metaData.id``.
+        Once log cleanup removed the file the cursor saw, newer ones are trusted.
         """
+        oldest = previous.oldest
+        if oldest is not None and oldest in listing.commits and previous.oldest_mtime is not None:
+            mtime = self.storage.modified_ms(self._log(entry, commit_name(oldest)))
+            return mtime == previous.oldest_mtime
         if 0 not in listing.commits:
             return True
         first = parse_commit(0, self.storage.read_bytes(self._log(entry, commit_name(0))))
@@ -327,11 +332,9 @@ class DeltaSource(Source):
             info = dict(commit.commit_info or {})
             if commit.data_change is False:
                 info[DATA_CHANGE_KEY] = False
-            operation, cut = operation_name(
-                info.get("operation"), f"version {commit.version}: commitInfo.operation"
-            )
+            operation, cut = operation_name(info.get("operation"), "commitInfo.operation")
             if cut is not None:
-                cut_operations.append(cut)
+                cut_operations.append(replace(cut, field=f"version {commit.version}: {cut.field}"))
             snapshots.append(
                 Snapshot(
                     snapshot_id=commit.version,

@@ -20,7 +20,7 @@ CHECKPOINT_FILE = re.compile(
 )
 _SKIPPED_ACTIONS = (b'{"add"', b'{"remove"', b'{"cdc"', b'{"txn"', b'{"domainMetadata"')
 _FILE_ACTIONS = (b'{"add"', b'{"remove"')
-_CHANGES_DATA = re.compile(rb'"dataChange"\s*:\s*true')
+_CHANGES_DATA = (b'"dataChange":true', b'"dataChange": true')
 
 
 def commit_name(version: int) -> str:
@@ -56,7 +56,7 @@ def parse_commit(version: int, raw: bytes) -> Commit:
         line = line.strip()
         if line.startswith(_FILE_ACTIONS):  # never parsed: a look at one flag is enough
             file_actions = True
-            changes_data = changes_data or _CHANGES_DATA.search(line) is not None
+            changes_data = changes_data or any(mark in line for mark in _CHANGES_DATA)
             continue
         if not line or line.startswith(_SKIPPED_ACTIONS):
             continue

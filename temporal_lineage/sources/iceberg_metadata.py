@@ -149,11 +149,9 @@ def _snapshot(
     parent = item.get("parent-snapshot-id")
     schema_id = item.get("schema-id")
     sequence = item.get("sequence-number")
-    operation, cut = operation_name(
-        summary.get("operation"), f"snapshot {item.get('snapshot-id')}: summary.operation"
-    )
+    operation, cut = operation_name(summary.get("operation"), "summary.operation")
     if cut is not None:
-        repairs.append(cut)
+        repairs.append(replace(cut, field=f"snapshot {item.get('snapshot-id')}: {cut.field}"))
     return Snapshot(
         int(item["snapshot-id"]),
         int(parent) if parent is not None and int(parent) >= 0 else None,
@@ -421,6 +419,8 @@ def _branches(
     A branch's head, or an ancestor of it, that main did not have yet in the same metadata
     file was written on that branch (write-audit-publish: published to main later or never).
     """
+    if not states:
+        return {}
     main_since: dict[int, datetime] = {}
     for head in heads:
         main_since.setdefault(head.snapshot_id, head.started_at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,6 +78,27 @@ def check_widths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
     for row in rows:
         for name, width in widths:
             value = row.get(name)
+            if isinstance(value, str) and len(value) > width:
+                raise ValueRefused(
+                    f"{table.name}.{name}: {len(value)} characters, "
+                    f"more than the {width} the store keeps"
+                )
+
+
+def check_tuple_widths(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``check_widths`` for rows given as tuples in ``columns`` order (bulk inserts): only
+    the bounded columns are looked at, no row is copied.
+
+    Raises:
+        ValueRefused: naming the table, the column and the widths.
+    """
+    widths = dict(_widths(table))
+    bounded = [(i, name, widths[name]) for i, name in enumerate(columns) if name in widths]
+    if not bounded:
+        return
+    for row in rows:
+        for index, name, width in bounded:
+            value = row[index]
             if isinstance(value, str) and len(value) > width:
                 raise ValueRefused(
                     f"{table.name}.{name}: {len(value)} characters, "

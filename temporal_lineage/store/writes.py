@@ -38,7 +38,7 @@ from temporal_lineage.model import (
 )
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.codec import fields_to_rows, schema_from_rows
-from temporal_lineage.store.columns import check_widths, time_parameter
+from temporal_lineage.store.columns import check_tuple_widths, check_widths, time_parameter
 from temporal_lineage.store.ref_writes import write_refs
 
 
@@ -558,7 +558,7 @@ def _bulk_insert(
     """
     if not rows:
         return
-    check_widths(table, (dict(zip(columns, row, strict=True)) for row in rows))
+    check_tuple_widths(table, columns, rows)
     dialect = conn.dialect
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     cast = "::json" if dialect.name == "postgresql" else ""
