@@ -43,18 +43,21 @@ def commit_keys(summary: Mapping[str, Any], run_id_keys: Sequence[str]) -> list[
     >>> commit_keys({"lineage.run-id": "ABC", "app-id": "local-1"}, ["lineage.run-id"])
     [('run_id', 'abc'), ('spark.app.id', 'local-1')]
     """
-    if _ENGINE_ROOTS.isdisjoint(summary) and not any(key in summary for key in run_id_keys):
-        return []  # the common case, checked once (initial syncs see 10,000s of commits)
     found: list[tuple[str, str]] = []
     for key in run_id_keys:
         value = summary.get(key)
         if isinstance(value, str) and value.strip():
-            found.append((RUN_ID, value.strip().lower()))
+            if len(value) <= KEY_VALUE_WIDTH:
+                found.append((RUN_ID, value.strip().lower()))
             break
+    if _ENGINE_ROOTS.isdisjoint(summary):
+        return found  # the common case (initial syncs see 10,000s of commits)
     for canonical, paths in ENGINE_KEYS.items():
         for path in paths:
             value = _lookup(summary, path)
             if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-                found.append((canonical, str(value).strip()))
+                text = str(value).strip()
+                if len(text) <= KEY_VALUE_WIDTH:
+                    found.append((canonical, text))
                 break
-    return [(key, value) for key, value in found if len(value) <= KEY_VALUE_WIDTH]
+    return found

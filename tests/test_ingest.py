@@ -165,8 +165,7 @@ def test_a_value_wider_than_its_column_is_refused_alike_on_both_databases(store:
     report = ingest_payload(store, payload, origin="wide.ndjson")
     assert report.accepted == 1 and [r.index for r in report.rejected] == [0]
     assert report.rejected[0].error == (
-        "event 0: could not be stored: jobs.name: 1001 characters, "
-        "more than the 1000 the store keeps"
+        "event 0: cannot be stored: jobs.name: 1001 characters, more than the 1000 the store keeps"
     )
     assert count(store, t.events) == 1 and count(store, t.jobs) == 1
 
@@ -190,6 +189,6 @@ def test_an_unexpected_error_storing_one_event_is_its_rejection(
     report = ingest_payload(store, payload, origin="x.ndjson")
     assert report.accepted == 2
     assert [(r.index, r.error) for r in report.rejected] == [
-        (1, "event 1: could not be stored: boom")
+        (1, "event 1: unexpected error while storing it: boom")
     ]
     assert count(store, t.events) == 2

@@ -31,7 +31,7 @@ from temporal_lineage.model import (
     TextRepair,
 )
 from temporal_lineage.sources.type_names import type_name
-from temporal_lineage.storable import may_hold_escapes, operation_name, repaired
+from temporal_lineage.storable import OPERATION_WIDTH, may_hold_escapes, operation_name, repaired
 from temporal_lineage.times import from_millis
 
 _CURRENT_SCHEMA = re.compile(rb'"current-schema-id"\s*:\s*(-?\d+)')
@@ -149,9 +149,11 @@ def _snapshot(
     parent = item.get("parent-snapshot-id")
     schema_id = item.get("schema-id")
     sequence = item.get("sequence-number")
-    operation, cut = operation_name(summary.get("operation"), "summary.operation")
-    if cut is not None:
-        repairs.append(replace(cut, field=f"snapshot {item.get('snapshot-id')}: {cut.field}"))
+    operation = summary.get("operation")
+    if type(operation) is not str or len(operation) > OPERATION_WIDTH:  # rare: not per commit
+        operation, cut = operation_name(operation, "summary.operation")
+        if cut is not None:
+            repairs.append(replace(cut, field=f"snapshot {item.get('snapshot-id')}: {cut.field}"))
     return Snapshot(
         int(item["snapshot-id"]),
         int(parent) if parent is not None and int(parent) >= 0 else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, String, Table
@@ -85,22 +86,21 @@ def check_widths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
                 )
 
 
-def check_tuple_widths(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def check_tuple_widths(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """``check_widths`` for rows given as tuples in ``columns`` order (bulk inserts): only
-    the bounded columns are looked at, no row is copied.
+    the bounded columns are looked at, each in one pass at C speed, no row copied.
 
     Raises:
         ValueRefused: naming the table, the column and the widths.
     """
     widths = dict(_widths(table))
-    bounded = [(i, name, widths[name]) for i, name in enumerate(columns) if name in widths]
-    if not bounded:
-        return
-    for row in rows:
-        for index, name, width in bounded:
-            value = row[index]
-            if isinstance(value, str) and len(value) > width:
-                raise ValueRefused(
-                    f"{table.name}.{name}: {len(value)} characters, "
-                    f"more than the {width} the store keeps"
-                )
+    for index, name in enumerate(columns):
+        width = widths.get(name)
+        if width is None:
+            continue
+        texts = [v for v in map(itemgetter(index), rows) if isinstance(v, str)]
+        longest = max(map(len, texts), default=0)
+        if longest > width:
+            raise ValueRefused(
+                f"{table.name}.{name}: {longest} characters, more than the {width} the store keeps"
+            )

@@ -175,3 +175,31 @@ def byte_mutations(draw: st.DrawFn, raw: bytes) -> Mutation:
 def one_line(text: str) -> bool:
     """No line break: what users see of an error is one line."""
     return "\n" not in text and "\r" not in text
+
+
+def string_paths(value: Any, skip: tuple[str, ...] = ()) -> list[Path]:
+    """The paths of every string value in a decoded JSON document (but under ``skip`` keys)."""
+    return [
+        path
+        for path in paths(value)
+        if isinstance(_get(value, path), str) and not any(key in path for key in skip)
+    ]
+
+
+@st.composite
+def unstorable_strings(
+    draw: st.DrawFn, document: Any, skip: tuple[str, ...] = ()
+) -> tuple[Any, str]:
+    """``document`` with a lone surrogate or NUL put into one of its strings; the dotted
+    field path it was put at (``inputs[0].name`` style)."""
+    root = copy.deepcopy(document)
+    path = draw(st.sampled_from(string_paths(root, skip)))
+    _set(root, path, draw(_unstorable_string(_get(root, path))))
+    dotted = ""
+    for part in path:
+        dotted = (
+            f"{dotted}[{part}]"
+            if isinstance(part, int)
+            else (f"{dotted}.{part}" if dotted else str(part))
+        )
+    return root, dotted

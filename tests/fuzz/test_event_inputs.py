@@ -24,13 +24,21 @@ from sqlalchemy import func, select
 from temporal_lineage.api import create_app
 from temporal_lineage.cli.main import cli
 from temporal_lineage.config import ServiceConfig, Settings
+from temporal_lineage.ingest import UNEXPECTED, ingest_payload
 from temporal_lineage.store import Store
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.tokens import Scope
 from tests.api.conftest import make_token
 from tests.openlineage.corpus import COMPLETE, corpus_json
 
-from .mutations import Mutation, byte_mutations, fuzz_settings, json_mutations, one_line
+from .mutations import (
+    Mutation,
+    byte_mutations,
+    fuzz_settings,
+    json_mutations,
+    one_line,
+    unstorable_strings,
+)
 
 FUZZ = fuzz_settings(40)
 BASES = [name for name in COMPLETE if "runId" in json.dumps(corpus_json(name))]
@@ -78,6 +86,7 @@ def test_a_mutated_event_in_a_file_never_stops_the_good_ones(
     assert result.exit_code in (0, 1), (mutation.what, result.output)
     answer = json.loads(result.stdout)
     assert all(one_line(r["error"]) for r in answer["rejected"]), mutation.what
+    assert not any(UNEXPECTED in r["error"] for r in answer["rejected"]), (mutation.what, answer)
     assert [r["index"] for r in answer["rejected"]] in ([], [1]), (mutation.what, answer)
     stored = _run_ids(store)
     assert {good["run"]["runId"], other["run"]["runId"]} <= stored, mutation.what
@@ -101,6 +110,7 @@ def test_a_file_of_mutated_bytes_is_refused_in_one_line(
     assert result.exit_code in (0, 1), (mutation.what, result.output)
     answer = json.loads(result.stdout)
     assert all(one_line(r["error"]) for r in answer["rejected"]), mutation.what
+    assert not any(UNEXPECTED in r["error"] for r in answer["rejected"]), (mutation.what, answer)
 
 
 @pytest.fixture
@@ -148,6 +158,23 @@ def test_a_mutated_post_is_a_4xx_and_stores_nothing(
     assert response.status_code in (201, 400, 413, 415, 422), (mutation.what, response.text)
     if response.status_code != 201:
         assert one_line(response.json()["detail"]), mutation.what
+        assert UNEXPECTED not in response.json()["detail"], (mutation.what, response.text)
         assert _event_count(store) == before, mutation.what  # all or nothing
     after = _post(client, _line(_fresh(BASES[0])).encode(), gzipped=False, batch=False)
     assert after.status_code == 201, (mutation.what, after.text)  # the server goes on
+
+
+@given(data=st.data())
+@FUZZ
+def test_an_unstorable_string_anywhere_rejects_the_event_naming_its_field(
+    data: st.DataObject, store: Store
+) -> None:
+    """A lone surrogate or NUL in any string of a real event, whether the store would put it
+    in a text column or only in the raw JSON: the event is refused naming that field, the
+    good event beside it is stored."""
+    event, field = data.draw(unstorable_strings(_fresh(data.draw(st.sampled_from(BASES)))))
+    good = _fresh(BASES[0])
+    report = ingest_payload(store, "\n".join([_line(event), _line(good)]), origin="fuzz")
+    assert [r.index for r in report.rejected] == [0], (field, report.rejected)
+    assert report.rejected[0].error.startswith(f"event 0: {field}"), (field, report.rejected)
+    assert good["run"]["runId"] in _run_ids(store)
