@@ -43,8 +43,8 @@ class ProvenanceEdge:
     """Run ``run_id`` read ``source`` at ``source_snapshot`` and wrote ``target``.
 
     A data-preserving commit is an edge from the snapshot whose data it keeps to itself,
-    within one table, with ``data_unchanged`` / ``restored`` evidence (and its maintenance
-    run, if one is known).
+    within one table, with ``data_unchanged`` / ``restored`` / ``published`` evidence (and its
+    maintenance run, if one is known).
     """
 
     source: NodeRef

@@ -31,7 +31,13 @@ from temporal_lineage.model import (
     TextRepair,
 )
 from temporal_lineage.sources.type_names import type_name
-from temporal_lineage.storable import OPERATION_WIDTH, may_hold_escapes, operation_name, repaired
+from temporal_lineage.storable import (
+    OPERATION_WIDTH,
+    clean,
+    may_hold_escapes,
+    operation_name,
+    repaired,
+)
 from temporal_lineage.times import from_millis
 
 _CURRENT_SCHEMA = re.compile(rb'"current-schema-id"\s*:\s*(-?\d+)')
@@ -402,7 +408,7 @@ def _refs(metadata: Mapping[str, Any]) -> tuple[Ref, ...]:
             continue
         found.append(
             Ref(
-                str(name),
+                clean(str(name)),  # older files are read unrepaired: a name must still store
                 RefKind.TAG if item.get("type") == "tag" else RefKind.BRANCH,
                 int(item["snapshot-id"]),
                 _optional_int(item.get("max-ref-age-ms")),
