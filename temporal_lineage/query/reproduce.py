@@ -394,14 +394,32 @@ def build_manifest(
     }
 
 
+def _unreadable(p: PinnedTable) -> str | None:
+    """Why the pinned snapshot can no longer be read, from file checks alone (None: it can)."""
+    ids, options = [p.snapshot_id], p.storage_options
+    try:
+        if p.format is Format.DELTA:
+            label = delta_data.version_label(p.table, p.snapshot_id)
+            causes = delta_data.unreadable_versions(p.table, p.location, ids, options)
+        else:
+            label = iceberg_data.snapshot_label(p.table, p.snapshot_id)
+            causes = iceberg_data.unreadable_snapshots(p.table, p.location, ids, options)
+        cause = causes[p.snapshot_id]
+    except DataUnavailable:
+        return None  # the read below says why, in its own words
+    return f"{label}: {cause}" if cause is not None else None
+
+
 def _table_entry(p: PinnedTable) -> dict[str, Any]:
     rows: int | None = None
     digest: str | None = None
-    error: str | None = None
-    try:
-        rows, digest = _measure(p)
-    except DataUnavailable as exc:
-        error = str(exc)
+    # Nothing is promised before the files are known to be there (existence checks only).
+    error = _unreadable(p)
+    if error is None:
+        try:
+            rows, digest = _measure(p)
+        except DataUnavailable as exc:
+            error = str(exc)
     return {
         "table": p.table,
         "format": p.format.value,

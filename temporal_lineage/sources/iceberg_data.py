@@ -68,6 +68,11 @@ def vanished(exc: FileNotFoundError) -> str:
     return f"{kind} vanished: {path}"
 
 
+def _shown(path: str) -> str:
+    """A file path as errors show it: local files without ``file://``."""
+    return path.removeprefix("file://")
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -151,28 +156,29 @@ def unreadable_snapshots(
 
     found: dict[int, str | None] = {}
     for snapshot_id in snapshot_ids:
-        found[snapshot_id] = _unreadable(static, io, snapshot_id, present)
+        found[snapshot_id] = _unreadable(static, io, snapshot_id, present, location)
         if progress is not None:
             progress(1)
     return found
 
 
 def _unreadable(
-    static: Any, io: Any, snapshot_id: int, present: Callable[[str], bool]
+    static: Any, io: Any, snapshot_id: int, present: Callable[[str], bool], location: str
 ) -> str | None:
+    """The cause, worded as ``read_snapshot`` words it (paths local where they are)."""
     snapshot = static.metadata.snapshot_by_id(snapshot_id)
     if snapshot is None:
-        return "snapshot expired: no longer in the table metadata"
+        return f"snapshot expired: no longer in the table metadata {location}"
     try:
         if snapshot.manifest_list and not present(snapshot.manifest_list):
-            return f"manifest list vanished: {snapshot.manifest_list}"
+            return f"manifest list vanished: {_shown(snapshot.manifest_list)}"
         for manifest in snapshot.manifests(io):
             if not present(manifest.manifest_path):
-                return f"manifest file vanished: {manifest.manifest_path}"
+                return f"manifest file vanished: {_shown(manifest.manifest_path)}"
             for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
                 path = entry.data_file.file_path
                 if not present(path):
-                    return f"data file vanished: {path}"
+                    return f"data file vanished: {_shown(path)}"
     except FileNotFoundError as exc:
         return vanished(exc)
     except (OSError, ValueError, pa.ArrowException) as exc:

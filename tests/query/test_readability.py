@@ -91,11 +91,13 @@ def test_a_deleted_iceberg_data_file_and_an_expired_snapshot(tmp_path: Path, sto
     Path(shared.removeprefix("file://")).unlink()
     rows = _check(config, "lake.ns.t")
     assert [r["readable"] for r in rows] == [False, False]  # both snapshots hold that file
-    assert rows[0]["unreadable_because"] == f"data file vanished: {shared}"
+    assert rows[0]["unreadable_because"] == f"data file vanished: {shared.removeprefix('file://')}"
 
     table.maintenance.expire_snapshots().by_id(first).commit()
     assert sync(store, settings).errors == []
     rows = _check(config, "lake.ns.t")
     assert rows[0]["snapshot"] == first and rows[0]["expired_in_source"] is not None
-    assert rows[0]["unreadable_because"] == "snapshot expired: no longer in the table metadata"
+    assert rows[0]["unreadable_because"].startswith(
+        "snapshot expired: no longer in the table metadata "
+    )
     assert rows[1]["snapshot"] == second
