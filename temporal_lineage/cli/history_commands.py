@@ -138,7 +138,8 @@ def snapshots(
     else:
         print_rows(
             rows,
-            ["snapshot", "committed_at", "operation", "schema_id", "run", "expired_in_source"]
+            ["snapshot", "committed_at", "operation", "data_change", "schema_id", "run"]
+            + ["expired_in_source"]
             + (["readable", "unreadable_because"] if check_readable else []),
             empty="(no snapshot)" if as_of is not None else "(none)",
         )
