@@ -104,6 +104,11 @@ class PayloadTooLarge(InvalidEvent):
     """A request body is larger than the configured limit (compressed or not)."""
 
 
+UNEXPECTED = "unexpected error"
+"""How an error no rule of ours expected is reported by the batch boundaries (sync, ingest):
+a bug to fix, and what the fuzz tests look for."""
+
+
 def most_specific(error: LineageError, table: Mapping[type[LineageError], T], default: T) -> T:
     """What ``table`` says for the most specific class of ``error`` it names, else ``default``
     (an exit code, an HTTP status)."""

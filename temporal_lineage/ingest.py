@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporal_lineage.collector import collector_paused
-from temporal_lineage.errors import InvalidEvent, LineageError, ValueRefused, one_line
+from temporal_lineage.errors import (
+    UNEXPECTED,
+    InvalidEvent,
+    LineageError,
+    ValueRefused,
+    one_line,
+)
 from temporal_lineage.openlineage.events import ParsedEvent, RejectedEvent
 from temporal_lineage.openlineage.parse import parse_payload
 from temporal_lineage.store import Store
@@ -19,11 +25,6 @@ from temporal_lineage.store.event_writes import EventWriter
 from temporal_lineage.times import now
 
 _LOG = logging.getLogger(__name__)
-
-
-def _store_down(exc: BaseException) -> bool:
-    return isinstance(exc, LineageError) and not isinstance(exc, ValueRefused)
-
 
 BATCH = 1000
 """Events per transaction: bounded memory and lock time on big files."""
@@ -69,23 +70,10 @@ def ingest_payload(
                 if _store_down(exc):
                     raise
                 _LOG.debug("storing a batch of %s failed; retrying event by event", origin)
-                _store_one_by_one(store, batch, origin, report)
+                _store_separately(
+                    store, [(report, [event], origin, index) for index, event in batch]
+                )
     return report
-
-
-def _store_one_by_one(
-    store: Store, batch: list[tuple[int, ParsedEvent]], origin: str, report: IngestReport
-) -> None:
-    """Store each event in its own transaction: one that fails is its own rejection."""
-    for index, event in batch:
-        try:
-            _store_events(store, [(report, [event])])
-        except Exception as exc:  # noqa: BLE001 - this event's error; the others go on
-            if _store_down(exc):
-                raise
-            _LOG.debug("storing event %d of %s failed", index, origin, exc_info=True)
-            reason = f"event {index}: {_cause(exc)}"
-            report.rejected.append(Rejection(origin, index, reason))
 
 
 @dataclass(frozen=True)
@@ -130,26 +118,29 @@ def ingest_atomic(store: Store, payloads: list[Payload]) -> list[IngestReport | 
                 if _store_down(exc):
                     raise
                 _LOG.debug("a group of %d payloads failed; one by one", len(accepted))
-                _store_each_payload(store, accepted)
+                _store_separately(store, [(r, events, "", -1) for r, events in accepted])
     return answers
 
 
-def _store_each_payload(
-    store: Store, accepted: list[tuple[IngestReport, list[ParsedEvent]]]
+def _store_separately(
+    store: Store, parts: list[tuple[IngestReport, list[ParsedEvent], str, int]]
 ) -> None:
-    """Store each payload in its own transaction: one that fails is its own rejection."""
-    for report, events in accepted:
+    """Store each part (an event, or a whole payload) in its own transaction, after a shared
+    one failed: a part that fails is its report's rejection (``index`` -1: the payload)."""
+    for report, events, origin, index in parts:
         try:
             _store_events(store, [(report, events)])
-        except Exception as exc:  # noqa: BLE001 - this payload's error; the others go on
+        except Exception as exc:  # noqa: BLE001 - this part's error; the others go on
             if _store_down(exc):
                 raise
-            _LOG.debug("storing a payload failed", exc_info=True)
-            report.rejected.append(Rejection("", -1, _cause(exc)))
+            _LOG.debug("storing part %d of %s failed", index, origin or "a post", exc_info=True)
+            prefix = f"event {index}: " if index >= 0 else ""
+            report.rejected.append(Rejection(origin, index, prefix + _cause(exc)))
 
 
-UNEXPECTED = "unexpected error"
-"""How a rejection caused by no rule of ours starts (a bug to fix; the fuzz tests look)."""
+def _store_down(exc: BaseException) -> bool:
+    """A failure of the store itself (not of one value): every part would fail the same."""
+    return isinstance(exc, LineageError) and not isinstance(exc, ValueRefused)
 
 
 def _cause(exc: BaseException) -> str:

@@ -55,7 +55,7 @@ def text_problem(text: str) -> str | None:
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
-    return f"{path}.{key}" if path and not path.endswith(" ") else f"{path}{key}"
+    return f"{path}.{key}" if path else key
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -105,10 +105,12 @@ def clean(text: str) -> str:
     return "".join(REPLACEMENT if _bad(c) else c for c in text)
 
 
-def repaired(value: Any, path: str) -> tuple[Any, list[TextRepair]]:
-    """``value`` (decoded JSON) with unstorable characters replaced, and what was replaced."""
+def repaired(value: Any, path: str = "", *, label: str = "") -> tuple[Any, list[TextRepair]]:
+    """``value`` (decoded JSON, found at ``path``) with unstorable characters replaced, and
+    what was replaced; each repair's field is ``label`` + its path (``version 3: ``)."""
     repairs: list[TextRepair] = []
-    return _repair(value, path, repairs), repairs
+    kept = _repair(value, path, repairs)
+    return kept, [TextRepair(label + r.field, r.detail) for r in repairs] if label else repairs
 
 
 def _repair(value: Any, path: str, repairs: list[TextRepair]) -> Any:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from temporal_lineage.collector import collector_paused
 from temporal_lineage.config import Settings, SourceConfig
-from temporal_lineage.errors import LineageError, StoreError, one_line
+from temporal_lineage.errors import UNEXPECTED, LineageError, StoreError, one_line
 from temporal_lineage.model import (
     Skipped,
     SyncReport,
@@ -58,8 +58,6 @@ if TYPE_CHECKING:
 
 _LOG = logging.getLogger(__name__)
 
-UNEXPECTED = "unexpected error"
-"""How a table error caused by no rule of ours starts (a bug to fix; the fuzz tests look)."""
 
 DUE_FRACTION = 0.75
 """A synced table is due again after this fraction of its source's ``poll_interval``."""

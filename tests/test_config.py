@@ -14,16 +14,7 @@ from temporal_lineage.model import Format
 ONE = "sources:\n  - {name: a, format: delta, root: x"
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "lineage.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_the_documented_example_loads(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        """
+DOCUMENTED = """\
 store: sqlite:///lineage.db
 sources:
   - name: lake
@@ -39,7 +30,20 @@ sources:
     root: wh/delta
     storage_options: {}
     poll_interval: 5m
-""",
+"""
+"""The example of DESIGN.md's public contract."""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "lineage.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        DOCUMENTED,
     )
     settings = load_settings(path, environ={})
     assert settings.store_url == f"sqlite:///{tmp_path / 'lineage.db'}"

@@ -7,16 +7,30 @@ log; data files exist). Snapshots of an older incarnation, or of a dropped table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from temporal_lineage.config import Settings
-from temporal_lineage.errors import ConfigError, DataUnavailable
+from temporal_lineage.errors import ConfigError
 from temporal_lineage.model import Format, StoredSnapshot, TableRef
 from temporal_lineage.sources import delta_data, iceberg_data
 from temporal_lineage.sources.factory import read_options
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor
 from temporal_lineage.store import Store, reads
 from temporal_lineage.times import format_time
+
+
+def unreadable_at_source(
+    table_format: Format,
+    location: str,
+    snapshot_ids: Sequence[int],
+    options: Mapping[str, str],
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, str | None]:
+    """Why each snapshot of one table can no longer be read (None: it can), by the format's
+    own file checks; ``location`` is the Iceberg metadata file or the Delta root."""
+    if table_format is Format.ICEBERG:
+        return iceberg_data.unreadable_snapshots(location, snapshot_ids, options, progress)
+    return delta_data.unreadable_versions(location, snapshot_ids, options, progress)
 
 
 def unreadable(
@@ -55,15 +69,9 @@ def unreadable(
         options = read_options(settings.source(ref.source))
     except ConfigError:
         options = {}  # a source no longer configured: local files can still be checked
-    label = str(ref)
-    try:
-        if table.format is Format.ICEBERG:
-            location = cursor.location if cursor is not None else table.location
-            causes = iceberg_data.unreadable_snapshots(label, location, alive, options, progress)
-        else:
-            causes = delta_data.unreadable_versions(label, table.location, alive, options, progress)
-    except DataUnavailable as exc:  # the table's metadata itself is gone
-        cause = str(exc).split(": ", 1)[-1]
-        causes = dict.fromkeys(alive, cause)
+    location = table.location
+    if table.format is Format.ICEBERG and cursor is not None:
+        location = cursor.location  # the metadata file last read
+    causes = unreadable_at_source(table.format, location, alive, options, progress)
     found.update({(current, snapshot_id): why for snapshot_id, why in causes.items()})
     return found

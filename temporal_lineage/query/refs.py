@@ -35,16 +35,14 @@ def snapshot_of_ref(
     if name not in names:
         known = ", ".join(sorted({MAIN, *names}))
         raise RefNotFound(f"{table.ref} has no branch or tag {name!r} (known: {known})")
-    alive = {r.ref.name: r for r in ref_reads.refs_as_of(conn, table, as_of, known_at)}
+    incarnation = reads.incarnation_as_of(conn, table, as_of, known_at)
+    if incarnation is None:
+        return None
+    alive = {r.ref.name: r for r in ref_reads.refs_in(conn, table, incarnation, as_of, known_at)}
     found = alive.get(name)
     if found is None:
         return None
-    incarnation = reads.incarnation_as_of(conn, table, as_of, known_at)
-    snap = (
-        reads.snapshot_in(conn, incarnation, found.ref.snapshot_id, known_at)
-        if incarnation is not None
-        else None
-    )
+    snap = reads.snapshot_in(conn, incarnation, found.ref.snapshot_id, known_at)
     if snap is None:
         raise SnapshotNotFound(
             f"{table.ref}: {name} pointed at snapshot {found.ref.snapshot_id}, "

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from temporal_lineage.errors import DataMismatch, DataUnavailable, InvalidManifest, InvalidTime
 from temporal_lineage.model import MAIN, Field, Format, TableRef
+from temporal_lineage.query.readability import unreadable_at_source
 from temporal_lineage.sources import delta_data, iceberg_data
 from temporal_lineage.times import format_time, now, parse_time
 
@@ -396,18 +397,13 @@ def build_manifest(
 
 def _unreadable(p: PinnedTable) -> str | None:
     """Why the pinned snapshot can no longer be read, from file checks alone (None: it can)."""
-    ids, options = [p.snapshot_id], p.storage_options
-    try:
-        if p.format is Format.DELTA:
-            label = delta_data.version_label(p.table, p.snapshot_id)
-            causes = delta_data.unreadable_versions(p.table, p.location, ids, options)
-        else:
-            label = iceberg_data.snapshot_label(p.table, p.snapshot_id)
-            causes = iceberg_data.unreadable_snapshots(p.table, p.location, ids, options)
-        cause = causes[p.snapshot_id]
-    except DataUnavailable:
-        return None  # the read below says why, in its own words
-    return f"{label}: {cause}" if cause is not None else None
+    causes = unreadable_at_source(p.format, p.location, [p.snapshot_id], p.storage_options)
+    cause = causes[p.snapshot_id]
+    if cause is None:
+        return None
+    if p.format is Format.DELTA:
+        return f"{delta_data.version_label(p.table, p.snapshot_id)}: {cause}"
+    return f"{iceberg_data.snapshot_label(p.table, p.snapshot_id)}: {cause}"
 
 
 def _table_entry(p: PinnedTable) -> dict[str, Any]:

@@ -161,14 +161,12 @@ class DeltaSource(Source):
                 return True
             # Log cleanup (which may come without a commit) removes the oldest commit files;
             # a table deleted and written anew has new ones (one stat either way).
-            oldest = previous.oldest
-            if oldest is None:
+            if previous.oldest is None:
                 return False
-            try:
-                mtime = self.storage.modified_ms(self._log(entry, commit_name(oldest)))
-            except FileNotFoundError:
-                return True
-            return previous.oldest_mtime is not None and mtime != previous.oldest_mtime
+            mtime = self._commit_mtime(entry, previous.oldest)
+            return mtime is None or (
+                previous.oldest_mtime is not None and mtime != previous.oldest_mtime
+            )
         except OSError as exc:
             raise SourceUnavailable(
                 f"{entry.ref}: cannot reach the Delta log: {_first_line(exc)}"
@@ -219,8 +217,7 @@ class DeltaSource(Source):
         """
         oldest = previous.oldest
         if oldest is not None and oldest in listing.commits and previous.oldest_mtime is not None:
-            mtime = self.storage.modified_ms(self._log(entry, commit_name(oldest)))
-            return mtime == previous.oldest_mtime
+            return self._commit_mtime(entry, oldest) == previous.oldest_mtime
         if 0 not in listing.commits:
             return True
         first = parse_commit(0, self.storage.read_bytes(self._log(entry, commit_name(0))))
@@ -259,16 +256,14 @@ class DeltaSource(Source):
                 name, self.storage.read_bytes(self._log(entry, name))
             )
             if metadata is not None:
-                kept, repairs = repaired(metadata, f"checkpoint {version}: metaData.")
+                kept, repairs = repaired(metadata, "metaData", label=f"checkpoint {version}: ")
                 return kept, repairs
         raise InvalidMetadata(f"{entry.ref}: checkpoint {version} has no metaData action")
 
-    def _oldest_mtime(self, entry: TableEntry, listing: _Listing) -> int | None:
-        oldest = listing.earliest_commit
-        if oldest is None:
-            return None
+    def _commit_mtime(self, entry: TableEntry, version: int) -> int | None:
+        """A commit file's modification time (ms), None once it is gone."""
         try:
-            return self.storage.modified_ms(self._log(entry, commit_name(oldest)))
+            return self.storage.modified_ms(self._log(entry, commit_name(version)))
         except FileNotFoundError:
             return None
 
@@ -355,7 +350,12 @@ class DeltaSource(Source):
             incarnation=table_id,
             location=entry.location,
             cursor=DeltaCursor(
-                last, table_id, listing.earliest_commit, self._oldest_mtime(entry, listing)
+                last,
+                table_id,
+                listing.earliest_commit,
+                None
+                if listing.earliest_commit is None
+                else self._commit_mtime(entry, listing.earliest_commit),
             ).encode(),
             snapshots=tuple(snapshots),
             heads=tuple(HeadChange(s.snapshot_id, s.committed_at) for s in snapshots),

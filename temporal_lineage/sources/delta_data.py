@@ -154,7 +154,6 @@ def version_reader(
 
 
 def unreadable_versions(
-    table: str,
     uri: str,
     versions: Iterable[int],
     storage_options: Mapping[str, str] | None = None,

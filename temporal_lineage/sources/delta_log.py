@@ -64,7 +64,7 @@ def parse_commit(version: int, raw: bytes) -> Commit:
         if not isinstance(action, dict):
             raise ValueError(f"version {version}: an action is not a JSON object")
         if may_hold_escapes(line):
-            action, fixed = repaired(action, f"version {version}: ")
+            action, fixed = repaired(action, label=f"version {version}: ")
             repairs.extend(fixed)
         if "commitInfo" in action:
             commit_info = action["commitInfo"]

@@ -128,7 +128,6 @@ def snapshot_reader(
 
 
 def unreadable_snapshots(
-    table: str,
     location: str,
     snapshot_ids: Iterable[int],
     properties: Mapping[str, str] | None = None,
@@ -140,12 +139,18 @@ def unreadable_snapshots(
     A snapshot is readable while the current metadata lists it and its manifest list, its
     manifests and every data and delete file they name exist (file existence checks only;
     files shared between snapshots are checked once). ``progress(n)`` is told of each
-    snapshot done.
+    snapshot done. A metadata file that cannot be read makes every snapshot unreadable.
     """
-    with map_exceptions(table, 0):
-        from pyiceberg.table import StaticTable
+    from pyiceberg.exceptions import ValidationError
+    from pyiceberg.table import StaticTable
 
+    wanted = list(snapshot_ids)
+    try:
         static = StaticTable.from_metadata(location, properties=dict(properties or {}))
+    except FileNotFoundError as exc:
+        return dict.fromkeys(wanted, vanished(exc))
+    except (OSError, ValueError, pa.ArrowException, ValidationError) as exc:
+        return dict.fromkeys(wanted, f"cannot read the metadata: {_first_line(exc)}")
     io = static.io
     exists: dict[str, bool] = {}
 
@@ -155,7 +160,7 @@ def unreadable_snapshots(
         return exists[path]
 
     found: dict[int, str | None] = {}
-    for snapshot_id in snapshot_ids:
+    for snapshot_id in wanted:
         found[snapshot_id] = _unreadable(static, io, snapshot_id, present, location)
         if progress is not None:
             progress(1)

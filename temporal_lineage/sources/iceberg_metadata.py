@@ -40,6 +40,19 @@ from temporal_lineage.storable import (
 )
 from temporal_lineage.times import from_millis
 
+MALFORMED = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    OSError,
+    EOFError,
+    zlib.error,
+    RecursionError,
+)
+"""What reading a broken metadata file raises (bad JSON or gzip, missing or mistyped keys,
+deep nesting)."""
+
 _CURRENT_SCHEMA = re.compile(rb'"current-schema-id"\s*:\s*(-?\d+)')
 PEEK_BYTES = 64 * 1024
 
@@ -78,7 +91,7 @@ def peek_current_schema_id(read: Callable[[int | None], bytes | None]) -> int | 
             return int(metadata["current-schema-id"])
         single = metadata.get("schema")
         return int(single.get("schema-id", 0)) if isinstance(single, dict) else None
-    except (ValueError, TypeError, OSError, EOFError, zlib.error, RecursionError):
+    except MALFORMED:
         return None  # an unreadable older file: the change is dated by what is readable
 
 
@@ -346,7 +359,7 @@ def table_state(
         metadata = decode(raw)
         repairs: list[TextRepair] = []
         if _gzipped(raw) or may_hold_escapes(raw):  # a lone surrogate or NUL must not refuse it
-            metadata, repairs = repaired(metadata, "")
+            metadata, repairs = repaired(metadata)
         schemas = _schemas(metadata)
         instant = _instants()
         snapshot_list = [_snapshot(s, instant, repairs) for s in metadata.get("snapshots") or []]
@@ -383,16 +396,7 @@ def table_state(
             repairs=tuple(repairs),
             ref_states=ref_states,
         )
-    except (
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        OSError,
-        EOFError,
-        zlib.error,
-        RecursionError,
-    ) as exc:
+    except MALFORMED as exc:
         raise InvalidMetadata(f"{ref}: malformed metadata {location}: {_describe(exc)}") from exc
 
 
@@ -478,7 +482,7 @@ def _ref_states(
             continue
         try:
             states.append(RefsAt(from_millis(ts), _refs(decode(raw))))
-        except (ValueError, KeyError, TypeError, AttributeError, OSError, EOFError, zlib.error):
+        except MALFORMED:
             continue  # an unreadable older file: the next readable one dates the change
     states.append(RefsAt(from_millis(int(metadata["last-updated-ms"])), current))
     return tuple(states)

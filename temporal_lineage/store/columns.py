@@ -80,10 +80,7 @@ def check_widths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
         for name, width in widths:
             value = row.get(name)
             if isinstance(value, str) and len(value) > width:
-                raise ValueRefused(
-                    f"{table.name}.{name}: {len(value)} characters, "
-                    f"more than the {width} the store keeps"
-                )
+                raise _too_wide(table, name, len(value), width)
 
 
 def check_tuple_widths(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -101,6 +98,10 @@ def check_tuple_widths(table: Table, columns: Sequence[str], rows: Sequence[Sequ
         texts = [v for v in map(itemgetter(index), rows) if isinstance(v, str)]
         longest = max(map(len, texts), default=0)
         if longest > width:
-            raise ValueRefused(
-                f"{table.name}.{name}: {longest} characters, more than the {width} the store keeps"
-            )
+            raise _too_wide(table, name, longest, width)
+
+
+def _too_wide(table: Table, column: str, length: int, width: int) -> ValueRefused:
+    return ValueRefused(
+        f"{table.name}.{column}: {length} characters, more than the {width} the store keeps"
+    )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from temporal_lineage.model import Ref, RefKind, RefsAt
+from temporal_lineage.model import Ref, RefsAt
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import check_widths
+from temporal_lineage.store.ref_reads import ref_from_row
 
 
 def _latest(
@@ -37,20 +37,6 @@ def _latest(
         found[row.name] = ref_from_row(row)
         latest = row.started_at if latest is None else max(latest, row.started_at)
     return found, latest
-
-
-def ref_from_row(row: Any) -> Ref | None:
-    """The ``Ref`` a ``refs`` row says (None for a removal)."""
-    if row.snapshot_id is None:
-        return None
-    return Ref(
-        row.name,
-        RefKind(row.kind),
-        int(row.snapshot_id),
-        row.max_ref_age_ms,
-        row.max_snapshot_age_ms,
-        row.min_snapshots_to_keep,
-    )
 
 
 def write_refs(

@@ -13,28 +13,17 @@ from hypothesis import strategies as st
 from temporal_lineage.cli.main import cli
 from temporal_lineage.config import load_settings
 from temporal_lineage.errors import ConfigError
+from tests.test_config import DOCUMENTED as CONTRACT_EXAMPLE
 
 from .mutations import Mutation, byte_mutations, fuzz_settings, json_mutations, one_line
 
-DOCUMENTED = """\
-store: sqlite:///lineage.db
-sources:
-  - name: lake
-    format: iceberg
-    catalog: {type: sql, uri: "sqlite:///wh/catalog.db", warehouse: "file:///abs/wh"}
-    namespaces: [raw, features]
-    poll_interval: 60s
-  - name: hadoop
-    format: iceberg
-    root: wh/iceberg
-  - name: deltas
-    format: delta
-    root: wh/delta
-    storage_options: {}
-    poll_interval: 5m
-    run_id_keys: [lineage.run-id, job.runId]
-service: {host: 127.0.0.1, port: 8750, open_reads: false, max_body_mb: 16, scheduler: true}
-"""
+DOCUMENTED = (
+    CONTRACT_EXAMPLE
+    + "    run_id_keys: [lineage.run-id, job.runId]\n"
+    + "service: {host: 127.0.0.1, port: 8750, open_reads: false, max_body_mb: 16,"
+    + " scheduler: true}\n"
+)
+"""DESIGN.md's example with every other key a source and the service take."""
 FUZZ = fuzz_settings(150)
 
 

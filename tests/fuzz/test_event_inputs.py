@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from temporal_lineage.api import create_app
 from temporal_lineage.cli.main import cli
 from temporal_lineage.config import ServiceConfig, Settings
-from temporal_lineage.ingest import UNEXPECTED, ingest_payload
+from temporal_lineage.errors import UNEXPECTED
+from temporal_lineage.ingest import ingest_payload
 from temporal_lineage.store import Store
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.tokens import Scope

@@ -19,10 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from temporal_lineage.config import load_settings
+from temporal_lineage.errors import UNEXPECTED
 from temporal_lineage.model import TableRef
 from temporal_lineage.query import history
 from temporal_lineage.store import Store
-from temporal_lineage.sync import UNEXPECTED, sync
+from temporal_lineage.sync import sync
 
 from .mutations import (
     Mutation,

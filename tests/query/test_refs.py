@@ -136,6 +136,15 @@ def test_write_audit_publish_rollback_and_tags(
         history.snapshots_with_producers(store, REF, as_of=now(), ref_name="nope")
 
 
+def test_a_table_without_branches_or_tags_has_no_refs(tmp_path: Path, store: Store) -> None:
+    lake = Lake(tmp_path, store)
+    lake.append()
+    lake.sync()
+    assert refs_of(store, REF) == [] and refs_of(store, REF, as_of=now()) == []
+    with pytest.raises(RefNotFound, match=r"known: main\)"):
+        history.schema_as_of(store, REF, now(), ref_name="audit")
+
+
 def test_the_command_line_answers_for_a_ref(tmp_path: Path, store: Store) -> None:
     lake = Lake(tmp_path, store)
     first = lake.append()
