@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporal_lineage.config import Settings
+from temporal_lineage.errors import one_line
 from temporal_lineage.model import SyncReport
 from temporal_lineage.store import Store
 from temporal_lineage.sync import sync
@@ -182,6 +183,5 @@ def sync_job(source: str) -> None:
 
 def describe_error(event: Any) -> str:
     """One line for a job that raised."""
-    exception = event.exception
-    text = str(exception).strip().splitlines()
-    return f"{type(exception).__name__}: {text[0]}" if text else type(exception).__name__
+    exception, name = event.exception, type(event.exception).__name__
+    return f"{name}: {one_line(exception)}" if str(exception).strip() else name

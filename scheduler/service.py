@@ -43,7 +43,8 @@ from scheduler.jobs import (
 )
 from scheduler.jobstore import WorkerJobStore
 from temporal_lineage.config import Settings, SourceConfig
-from temporal_lineage.errors import ConfigError, LineageError, StoreError
+from temporal_lineage.errors import ConfigError, LineageError, StoreError, one_line
+from temporal_lineage.redaction import redact_logs
 from temporal_lineage.store import Store, open_store
 from temporal_lineage.sync import local_holder
 from temporal_lineage.times import now
@@ -214,8 +215,7 @@ def start_background(
         uninstall(context)
         jobs_store.close()
         if isinstance(exc, SQLAlchemyError):  # APScheduler's job store talks SQL directly
-            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            reason = first[0] if first else type(exc).__name__
+            reason = one_line(getattr(exc, "orig", None) or exc)
             raise StoreError(f"cannot start the scheduler on {store.url}: {reason}") from exc
         raise
     log.info(
@@ -328,5 +328,6 @@ def _on_signals(stop: threading.Event) -> dict[int, Any]:
 def configure_logging(level: int = logging.INFO) -> None:
     """One line per sync on stderr; APScheduler's own chatter (and duplicate tracebacks) off."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_logs()
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)

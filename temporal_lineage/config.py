@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS
-from temporal_lineage.errors import ConfigError
+from temporal_lineage.errors import ConfigError, one_line
 from temporal_lineage.model import Format
 from temporal_lineage.storable import find_unstorable
 
@@ -190,8 +190,7 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
     except RecursionError:
         raise ConfigError(f"{path}: cannot read config: nested too deeply") from None
     except (OSError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: cannot read config: {first}") from exc
+        raise ConfigError(f"{path}: cannot read config: {one_line(exc)}") from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from temporal_lineage.redaction import redact
+
 T = TypeVar("T")
 
 
@@ -119,6 +121,6 @@ def most_specific(error: LineageError, table: Mapping[type[LineageError], T], de
 
 
 def one_line(error: BaseException) -> str:
-    """The first line of an error message (what users see)."""
+    """The first line of an error message (what users see), secrets redacted."""
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return redact(text.splitlines()[0]) if text else type(error).__name__

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -25,7 +24,6 @@ from temporal_lineage.api import (
 )
 from temporal_lineage.api.state import AppState
 from temporal_lineage.config import Settings, load_settings
-from temporal_lineage.errors import ConfigError
 from temporal_lineage.store import Store, open_store
 
 UI_DIR = Path(__file__).parent / "ui"
@@ -82,20 +80,9 @@ def create_app(
     return app
 
 
-SERVE_ENV = "TEMPORAL_LINEAGE_SERVE"
-"""How ``serve --workers N`` hands its settings to the worker processes (JSON)."""
-
-
-def app_from_environment() -> FastAPI:
-    """The app of one ``serve --workers N`` worker process (uvicorn's factory).
-
-    Raises:
-        ConfigError: the worker was not started by ``serve``.
-    """
-    raw = os.environ.get(SERVE_ENV)
-    if not raw:
-        raise ConfigError(f"{SERVE_ENV} is not set: start workers with `temporal-lineage serve`")
-    spec = json.loads(raw)
+def worker_app(spec: Mapping[str, Any]) -> FastAPI:
+    """The app of one ``serve --workers N`` worker process (uvicorn's factory, given the
+    settings ``serve`` resolved: ``config``, ``store`` and ``service``)."""
     settings = load_settings(spec["config"], store=spec["store"])
     service = replace(settings.service, **spec["service"])
     return create_app(replace(settings, service=service))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, replace
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 import click
 
@@ -14,6 +14,7 @@ from temporal_lineage.cli.output import print_json, print_mapping, print_rows
 from temporal_lineage.errors import ConfigError
 from temporal_lineage.query import shapes
 from temporal_lineage.query.runs import run_detail
+from temporal_lineage.redaction import RedactingFilter, redact
 from temporal_lineage.store.tokens import Scope, create_token, list_tokens, revoke_token
 from temporal_lineage.times import format_time, now
 
@@ -45,10 +46,11 @@ def serve(
 ) -> None:
     """HTTP API, OpenLineage endpoint and web UI, with scheduled background sync."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from scheduler import start_background
     from temporal_lineage.api import create_app
-    from temporal_lineage.api.app import SERVE_ENV
+    from temporal_lineage.api.app import worker_app
     from temporal_lineage.store import open_store
 
     settings = inv.settings()
@@ -62,39 +64,53 @@ def serve(
     )
     settings = replace(settings, service=service)
     click.echo(
-        f"serving {settings.store_url} on http://{service.host}:{service.port} "
+        f"serving {redact(settings.store_url)} on http://{service.host}:{service.port} "
         f"(reads {'open' if service.open_reads else 'need a token'}, "
         f"scheduler {'on' if service.scheduler else 'off'}, {workers} worker(s))",
         err=True,
     )
+    logging = redacting_log_config()
     if workers == 1:
         app = create_app(settings)
-        uvicorn.run(app, host=service.host, port=service.port, log_level="info")
+        uvicorn.run(app, host=service.host, port=service.port, log_config=logging)
         return
     # One scheduler for the whole service, in this supervising process; workers only serve.
     store = open_store(settings.store_url)  # migrates once, fails early
     scheduled = service.scheduler and bool(settings.sources)
     background = start_background(settings, store) if scheduled else None
-    os.environ[SERVE_ENV] = json.dumps(
-        {
-            "config": str(settings.config_path) if settings.config_path else inv.config,
-            "store": settings.store_url,
-            "service": {**asdict(service), "scheduler": False},
-        }
+    spec = {
+        "config": str(settings.config_path) if settings.config_path else inv.config,
+        "store": settings.store_url,
+        "service": {**asdict(service), "scheduler": False},
+    }
+    # The worker processes are spawned: they get the settings with uvicorn's own config
+    # (pickled to each), not through this process's environment.
+    config = uvicorn.Config(
+        partial(worker_app, spec),
+        factory=True,
+        workers=workers,
+        host=service.host,
+        port=service.port,
+        log_config=logging,
     )
     try:
-        uvicorn.run(
-            "temporal_lineage.api.app:app_from_environment",
-            factory=True,
-            workers=workers,
-            host=service.host,
-            port=service.port,
-            log_level="info",
-        )
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     finally:
         if background is not None:
             background.shutdown()
         store.close()
+
+
+def redacting_log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with every handler passing through the redactor."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = {**LOGGING_CONFIG, "filters": {"redact": {"()": RedactingFilter}}}
+    config["handlers"] = {
+        name: {**handler, "filters": ["redact"]}
+        for name, handler in LOGGING_CONFIG["handlers"].items()
+    }
+    return config
 
 
 @cli.group()

@@ -56,7 +56,7 @@ from temporal_lineage.openlineage.validate import (
     as_uri,
     as_uuid,
     need,
-    one_line,
+    printable,
     read_facets,
     read_name,
 )
@@ -206,12 +206,12 @@ def _text(data: bytes | str, origin: str) -> str:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InvalidEvent(one_line(f"{origin}: not a readable gzip payload: {exc}")) from None
+            raise InvalidEvent(printable(f"{origin}: not a readable gzip payload: {exc}")) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidEvent(
-            f"{one_line(origin)}: not UTF-8 text: {exc.reason} at byte {exc.start}"
+            f"{printable(origin)}: not UTF-8 text: {exc.reason} at byte {exc.start}"
         ) from None
 
 
@@ -238,7 +238,7 @@ def _elements(data: bytes | str, origin: str) -> list[Any]:
         (number, line) for number, line in enumerate(text.split("\n"), start=1) if line.strip()
     ]
     if len(lines) < 2:
-        raise InvalidEvent(one_line(f"{origin}: not JSON: {whole_error}"))
+        raise InvalidEvent(printable(f"{origin}: not JSON: {whole_error}"))
     elements: list[Any] = []
     for number, line in lines:
         try:
@@ -246,7 +246,7 @@ def _elements(data: bytes | str, origin: str) -> list[Any]:
         except ValueError as exc:
             elements.append(_BadLine(number, str(exc)))
     if not any(isinstance(element, dict) for element in elements):
-        raise InvalidEvent(one_line(f"{origin}: not JSON or NDJSON: {whole_error}"))
+        raise InvalidEvent(printable(f"{origin}: not JSON or NDJSON: {whole_error}"))
     return elements
 
 
@@ -260,7 +260,7 @@ def _parsed(value: Any, index: int, origin: str) -> ParsedEvent | RejectedEvent:
             reason = str(exc)
         except RecursionError:
             reason = "nested too deeply"
-    return RejectedEvent(index, one_line(f"event {index}: {reason}"), origin)
+    return RejectedEvent(index, printable(f"event {index}: {reason}"), origin)
 
 
 def parse_payload(data: bytes | str, *, origin: str) -> list[ParsedEvent | RejectedEvent]:

@@ -29,13 +29,13 @@ class FieldError(InvalidEvent):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(one_line(f"{path}: {reason}" if path else reason))
+        super().__init__(printable(f"{path}: {reason}" if path else reason))
 
 
-def one_line(text: str) -> str:
+def printable(text: str) -> str:
     r"""Escape line breaks and other unprintable characters so ``text`` stays on one line.
 
-    >>> one_line("a\nb\u2028c")
+    >>> printable("a\nb\u2028c")
     'a\\nb\\u2028c'
     """
     if text.isprintable():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pyarrow.compute as pc
 from temporal_lineage.errors import DataMismatch, DataUnavailable, InvalidManifest, InvalidTime
 from temporal_lineage.model import MAIN, Field, Format, TableRef
 from temporal_lineage.query.readability import unreadable_at_source
+from temporal_lineage.redaction import redact
 from temporal_lineage.sources import delta_data, iceberg_data
 from temporal_lineage.times import format_time, now, parse_time
 
@@ -39,7 +39,6 @@ _NULL = pa.scalar(b"\x00", pa.large_binary())
 _VALID = pa.scalar(b"\x01", pa.large_binary())
 _EMPTY = pa.scalar(b"", pa.large_binary())
 _NO_NANOS = pa.scalar(b"\x00\x00", pa.large_binary())
-_PASSWORD = re.compile(r"(://[^:/@]+:)[^@/]+@")
 
 
 @dataclass(frozen=True)
@@ -390,7 +389,7 @@ def build_manifest(
         "as_of": format_time(as_of),
         "known_at": format_time(known_at),
         "generated_at": format_time(now()),
-        "store": _PASSWORD.sub(r"\1***@", store),
+        "store": redact(store),
         "tables": [_table_entry(p) for p in pinned],
     }
 

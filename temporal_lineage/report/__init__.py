@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from temporal_lineage.report.audit import audit_document, redact_store_url, summarize
+from temporal_lineage.report.audit import audit_document, summarize
 from temporal_lineage.report.build import audit_of
 from temporal_lineage.report.graph_layout import GraphLayout, assign_layers, layout_graph
 from temporal_lineage.report.page import render_html
@@ -13,7 +13,6 @@ __all__ = [
     "audit_document",
     "audit_of",
     "layout_graph",
-    "redact_store_url",
     "render_html",
     "summarize",
 ]

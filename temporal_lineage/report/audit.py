@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from temporal_lineage.redaction import redact
 from temporal_lineage.report.evidence import (
     NONE,
     SUMMARY_KINDS,
@@ -20,23 +20,6 @@ from temporal_lineage.times import format_time
 
 REPORT_NAME = "temporal-lineage audit"
 REPORT_VERSION = 1
-
-_USERINFO_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@]*):[^/?#@]*@")
-_QUERY_PASSWORD = re.compile(r"(?P<key>[?&](?:password|passwd|pwd)=)[^&#]*", re.IGNORECASE)
-
-
-def redact_store_url(url: str) -> str:
-    """The store URL with any password replaced by ``***``.
-
-    >>> redact_store_url("postgresql+psycopg://tl:s3cret@db:5432/lineage")
-    'postgresql+psycopg://tl:***@db:5432/lineage'
-    >>> redact_store_url("postgresql://db/lineage?user=tl&password=x&sslmode=require")
-    'postgresql://db/lineage?user=tl&password=***&sslmode=require'
-    >>> redact_store_url("sqlite:///lineage.db")
-    'sqlite:///lineage.db'
-    """
-    redacted = _USERINFO_PASSWORD.sub(r"\g<head>:***@", url)
-    return _QUERY_PASSWORD.sub(r"\g<key>***", redacted)
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -154,7 +137,7 @@ def audit_document(
         "as_of": _iso(as_of),
         "known_at": _iso(known_at),
         "generated_at": _iso(generated_at),
-        "store": redact_store_url(store),
+        "store": redact(store),
         "lineage": _plain(lineage),
         "provenance": _plain(provenance),
         "summary": summarize(lineage, provenance),

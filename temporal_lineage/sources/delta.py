@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from temporal_lineage.commit_effects import DATA_CHANGE_KEY
-from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable
+from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable, one_line
 from temporal_lineage.model import (
     DatedBy,
     Format,
@@ -134,7 +134,7 @@ class DeltaSource(Source):
             self._walk(self.root, (), found)
         except OSError as exc:  # an unreachable object store, a folder we may not read
             raise SourceUnavailable(
-                f"source {self.name}: cannot list {self.root}: {_first_line(exc)}"
+                f"source {self.name}: cannot list {self.root}: {one_line(exc)}"
             ) from exc
         return Discovery(tuple(found))
 
@@ -169,7 +169,7 @@ class DeltaSource(Source):
             )
         except OSError as exc:
             raise SourceUnavailable(
-                f"{entry.ref}: cannot reach the Delta log: {_first_line(exc)}"
+                f"{entry.ref}: cannot reach the Delta log: {one_line(exc)}"
             ) from exc
 
     def read(self, entry: TableEntry, cursor: str | None) -> TableState:
@@ -187,10 +187,10 @@ class DeltaSource(Source):
             raise InvalidMetadata(f"{entry.ref}: log file vanished: {exc.filename or exc}") from exc
         except OSError as exc:  # the store answered with an error, or not at all
             raise SourceUnavailable(
-                f"{entry.ref}: cannot read the Delta log: {_first_line(exc)}"
+                f"{entry.ref}: cannot read the Delta log: {one_line(exc)}"
             ) from exc
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidMetadata(f"{entry.ref}: malformed Delta log: {_first_line(exc)}") from exc
+            raise InvalidMetadata(f"{entry.ref}: malformed Delta log: {one_line(exc)}") from exc
 
     def _list(self, entry: TableEntry) -> _Listing:
         commits: set[int] = set()
@@ -364,11 +364,6 @@ class DeltaSource(Source):
             snapshots_complete=False,
             repairs=(*repairs, *(r for c in commits for r in c.repairs), *cut_operations),
         )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _basename(uri: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from temporal_lineage.errors import DataUnavailable, SourceUnavailable
+from temporal_lineage.errors import DataUnavailable, SourceUnavailable, one_line
 from temporal_lineage.sources.delta_log import CHECKPOINT_FILE, COMMIT_FILE
 from temporal_lineage.sources.storage import local_path, storage_for
 
@@ -44,12 +44,7 @@ def map_exceptions(
         yield
     except (DeltaError, OSError, ValueError, NotImplementedError, pa.ArrowException) as exc:
         cause = _missing_object(exc) or _diagnose(uri, version, storage_options)
-        raise DataUnavailable(f"{label}: {cause or 'cannot read: ' + _first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        raise DataUnavailable(f"{label}: {cause or 'cannot read: ' + one_line(exc)}") from exc
 
 
 def _missing_object(exc: BaseException) -> str | None:
@@ -198,7 +193,7 @@ def unreadable_versions(
                         break
             except (DeltaError, OSError, ValueError, pa.ArrowException) as exc:
                 loaded = None
-                cause = _missing_object(exc) or f"cannot load the version: {_first_line(exc)}"
+                cause = _missing_object(exc) or f"cannot load the version: {one_line(exc)}"
         found[version] = cause
         if progress is not None:
             progress(1)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable
+from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable, one_line
 from temporal_lineage.model import Format, Skipped, TableRef, TableState
 from temporal_lineage.sources.base import Capabilities, Discovery, Source, TableEntry
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor, table_state
@@ -39,9 +39,9 @@ def _file_errors(ref: TableRef) -> Iterator[None]:
     except FileNotFoundError as exc:
         raise InvalidMetadata(f"{ref}: metadata file vanished: {exc.filename or exc}") from exc
     except (IsADirectoryError, ValueError) as exc:
-        raise InvalidMetadata(f"{ref}: {_first_line(exc)}") from exc
+        raise InvalidMetadata(f"{ref}: {one_line(exc)}") from exc
     except OSError as exc:  # the store answered with an error, or not at all
-        raise SourceUnavailable(f"{ref}: cannot read metadata: {_first_line(exc)}") from exc
+        raise SourceUnavailable(f"{ref}: cannot read metadata: {one_line(exc)}") from exc
 
 
 @contextmanager
@@ -55,12 +55,7 @@ def _library_errors(ref: TableRef) -> Iterator[None]:
     except NoSuchTableError as exc:
         raise NotATable(f"{ref}: no longer in the catalog: {exc}") from exc
     except ValidationError as exc:
-        raise InvalidMetadata(f"{ref}: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        raise InvalidMetadata(f"{ref}: {one_line(exc)}") from exc
 
 
 def metadata_version(name: str) -> int | None:
@@ -120,7 +115,7 @@ class IcebergRootSource(Source):
             self._walk(self.root, (), tables, skipped)
         except OSError as exc:  # an unreachable object store, a folder we may not read
             raise SourceUnavailable(
-                f"source {self.name}: cannot list {self.root}: {_first_line(exc)}"
+                f"source {self.name}: cannot list {self.root}: {one_line(exc)}"
             ) from exc
         return Discovery(tuple(tables), tuple(skipped))
 
@@ -204,7 +199,7 @@ class IcebergRootSource(Source):
                 return None
             except OSError as exc:  # not gone, unreachable: never date a schema by guess
                 raise SourceUnavailable(
-                    f"{entry.ref}: cannot read metadata: {_first_line(exc)}"
+                    f"{entry.ref}: cannot read metadata: {one_line(exc)}"
                 ) from exc
 
         with _file_errors(entry.ref):
@@ -240,7 +235,7 @@ class IcebergCatalogSource(Source):
                 self._catalog = load_catalog(self.name, **self.properties)
             except Exception as exc:  # noqa: BLE001 - any catalog plugin error means unavailable
                 raise SourceUnavailable(
-                    f"source {self.name}: cannot load catalog: {_first_line(exc)}"
+                    f"source {self.name}: cannot load catalog: {one_line(exc)}"
                 ) from exc
         return self._catalog
 
@@ -258,7 +253,7 @@ class IcebergCatalogSource(Source):
             raise
         except Exception as exc:  # noqa: BLE001 - catalog clients raise anything when down
             raise SourceUnavailable(
-                f"source {self.name}: cannot list tables: {_first_line(exc)}"
+                f"source {self.name}: cannot list tables: {one_line(exc)}"
             ) from exc
         entries = [
             TableEntry(TableRef(self.name, identifier), location or "", location)

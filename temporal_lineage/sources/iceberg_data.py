@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from temporal_lineage.errors import DataUnavailable
+from temporal_lineage.errors import DataUnavailable, one_line
 
 _QUOTED = re.compile(r"'([^']+)'")
 
@@ -41,7 +41,7 @@ def map_exceptions(table: str, snapshot_id: int) -> Iterator[None]:
     except FileNotFoundError as exc:
         raise DataUnavailable(f"{label}: {vanished(exc)}") from exc
     except (OSError, ValueError, NotImplementedError, pa.ArrowException, ValidationError) as exc:
-        raise DataUnavailable(f"{label}: cannot read: {_first_line(exc)}") from exc
+        raise DataUnavailable(f"{label}: cannot read: {one_line(exc)}") from exc
 
 
 def vanished(exc: FileNotFoundError) -> str:
@@ -57,7 +57,7 @@ def vanished(exc: FileNotFoundError) -> str:
         match = _QUOTED.search(str(exc))
         path = match.group(1) if match else None
     if path is None:
-        return f"file vanished: {_first_line(exc)}"
+        return f"file vanished: {one_line(exc)}"
     name = posixpath.basename(path)
     if name.endswith(".metadata.json") or name.startswith("version-hint"):
         kind = "metadata file"
@@ -71,11 +71,6 @@ def vanished(exc: FileNotFoundError) -> str:
 def _shown(path: str) -> str:
     """A file path as errors show it: local files without ``file://``."""
     return path.removeprefix("file://")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _scan(table: str, location: str, snapshot_id: int, properties: Mapping[str, str]) -> Any:
@@ -150,7 +145,7 @@ def unreadable_snapshots(
     except FileNotFoundError as exc:
         return dict.fromkeys(wanted, vanished(exc))
     except (OSError, ValueError, pa.ArrowException, ValidationError) as exc:
-        return dict.fromkeys(wanted, f"cannot read the metadata: {_first_line(exc)}")
+        return dict.fromkeys(wanted, f"cannot read the metadata: {one_line(exc)}")
     io = static.io
     exists: dict[str, bool] = {}
 
@@ -187,5 +182,5 @@ def _unreadable(
     except FileNotFoundError as exc:
         return vanished(exc)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        return f"cannot read its metadata: {_first_line(exc)}"
+        return f"cannot read its metadata: {one_line(exc)}"
     return None

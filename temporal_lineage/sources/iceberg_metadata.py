@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from temporal_lineage import jsontext
-from temporal_lineage.errors import InvalidMetadata
+from temporal_lineage.errors import InvalidMetadata, one_line
 from temporal_lineage.model import (
     MAIN,
     DatedBy,
@@ -491,4 +491,4 @@ def _ref_states(
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return f"missing field {exc.args[0]!r}"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return one_line(exc)

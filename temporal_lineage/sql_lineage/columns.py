@@ -22,8 +22,8 @@ from temporal_lineage.sql_lineage.statements import (
     NAMED,
     USING,
     Statement,
-    one_line,
     parse_statement,
+    sql_error_text,
 )
 from temporal_lineage.sql_lineage.trace import Contribution, ScopeTracer, Trace, leaves
 
@@ -149,7 +149,7 @@ class _Analysis:
                 self.root = build_scope(query)
             except SqlglotError as exc:
                 raise SqlLineageError(
-                    f"cannot resolve SQL ({self.label}): {one_line(exc)}"
+                    f"cannot resolve SQL ({self.label}): {sql_error_text(exc)}"
                 ) from exc
         self._named: tuple[dict[str, set[str]], list[UnresolvedColumn]] | None = None
 

@@ -54,7 +54,7 @@ def parse_statement(sql: str, dialect: Dialect, label: str) -> Statement:
     try:
         parsed = [e for e in sqlglot.parse(sql, dialect=dialect) if e is not None]
     except SqlglotError as exc:
-        raise SqlLineageError(f"cannot parse SQL ({label}): {one_line(exc)}") from exc
+        raise SqlLineageError(f"cannot parse SQL ({label}): {sql_error_text(exc)}") from exc
     if len(parsed) != 1:
         raise SqlLineageError(f"expected one SQL statement ({label}), got {len(parsed)}")
     statement = parsed[0]
@@ -84,7 +84,7 @@ def parse_statement(sql: str, dialect: Dialect, label: str) -> Statement:
     raise SqlLineageError(f"cannot trace a {kind} statement ({label}); supported: {SUPPORTED}")
 
 
-def one_line(exc: SqlglotError) -> str:
+def sql_error_text(exc: SqlglotError) -> str:
     """A sqlglot error's message on one line (its first error, with line and column)."""
     if isinstance(exc, ParseError) and exc.errors:
         first = exc.errors[0]

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from temporal_lineage import jsontext
-from temporal_lineage.errors import StoreError, ValueRefused
+from temporal_lineage.errors import StoreError, ValueRefused, one_line
+from temporal_lineage.redaction import redact
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEAD_REVISION = "0005"
@@ -69,14 +70,6 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def _redacted(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest and ":" in rest.split("@", 1)[0]:
-        user = rest.split("@", 1)[0].split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{rest.split('@', 1)[1]}"
-    return url
-
-
 class Store:
     """A connection pool to one store database, migrated to this version's schema."""
 
@@ -86,7 +79,7 @@ class Store:
     @property
     def url(self) -> str:
         """The store's URL with any password hidden."""
-        return _redacted(self.engine.url.render_as_string(hide_password=True))
+        return redact(self.engine.url.render_as_string(hide_password=True))
 
     @property
     def dialect(self) -> str:
@@ -144,8 +137,8 @@ class Store:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """The driver's own message when SQLAlchemy wraps one (its wrapper quotes the SQL)."""
+    return one_line(getattr(exc, "orig", None) or exc)
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:
@@ -172,7 +165,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
                 json_deserializer=jsontext.loads,
             )
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise StoreError(f"cannot open store {_redacted(url)}: {_first_line(exc)}") from exc
+        raise StoreError(f"cannot open store {redact(url)}: {_first_line(exc)}") from exc
     store = Store(engine)
     if migrate:
         try:

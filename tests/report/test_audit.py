@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from temporal_lineage.report import audit_document, redact_store_url
+from temporal_lineage.redaction import redact
+from temporal_lineage.report import audit_document
 from temporal_lineage.report.evidence import normalize_evidence
 from tests.report.graphs import AS_OF, GENERATED_AT, RUN_CLEAN, RUN_SESSIONS, RUN_TRAINING
 
@@ -81,10 +82,8 @@ def test_store_password_is_hidden(lineage: dict[str, Any], provenance: dict[str,
 
 
 def test_redaction_leaves_plain_urls_alone() -> None:
-    assert redact_store_url("postgresql+psycopg://tl@db/lineage") == (
-        "postgresql+psycopg://tl@db/lineage"
-    )
-    assert redact_store_url("postgresql://u:p%40ss@db/x?password=y") == (
+    assert redact("postgresql+psycopg://tl@db/lineage") == ("postgresql+psycopg://tl@db/lineage")
+    assert redact("postgresql://u:p%40ss@db/x?password=y") == (
         "postgresql://u:***@db/x?password=***"
     )
 
