@@ -379,11 +379,6 @@ class RunState(StrEnum):
     ABORT = "ABORT"
     OTHER = "OTHER"
 
-    @property
-    def is_terminal(self) -> bool:
-        """COMPLETE, FAIL and ABORT end a run."""
-        return self in (RunState.COMPLETE, RunState.FAIL, RunState.ABORT)
-
 
 class EvidenceKind(StrEnum):
     """How a link between a snapshot and a run is known, strongest first."""
@@ -452,13 +447,3 @@ class NodeRef:
         if self.table is not None:
             return str(self.table)
         return f"{self.namespace}/{self.name}"
-
-
-@dataclass(frozen=True)
-class SnapshotLink:
-    """Snapshot ``snapshot_id`` of ``node`` was produced or read by ``run_id``."""
-
-    node: NodeRef
-    snapshot_id: int | None
-    run_id: str
-    evidence: tuple[Evidence, ...]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -19,6 +20,12 @@ from warehouse_fixtures.timeline import Timeline
 PG_ENV = "TEMPORAL_LINEAGE_TEST_PG_URL"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Every property test draws the same cases each run, so CI is stable; TL_FUZZ_EXPLORE=1
+# draws fresh random ones (tests/fuzz/mutations.py multiplies its budgets too).
+settings.register_profile("suite", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("suite" if os.environ.get("TL_FUZZ_EXPLORE", "") in ("", "0") else "explore")
 
 
 def _pg_admin_url() -> str:

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from temporal_lineage import jsontext
 from temporal_lineage.model import RunState
@@ -18,6 +17,7 @@ from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
 from temporal_lineage.store.reads import schema_as_of
 from temporal_lineage.store.run_reads import stored_tables
+from temporal_lineage.store.upsert import insert_new
 
 FACET = "facet"
 DECLARED = "declared"
@@ -173,12 +173,8 @@ class EventWriter:
         for rows in (self._states, self._datasets, self._edges):
             for row in rows:
                 row["event_pk"] = ids[row["event_pk"]]
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         if self._new_runs:
-            self.conn.execute(
-                dialect.insert(t.runs).on_conflict_do_nothing(index_elements=["run_id"]),
-                self._new_runs,
-            )
+            self.conn.execute(insert_new(self.conn, t.runs, ("run_id",)), self._new_runs)
         for table, rows in (
             (t.run_states, self._states),
             (t.run_datasets, self._datasets),
@@ -187,12 +183,8 @@ class EventWriter:
             if rows:
                 self.conn.execute(insert(table), rows)
         if self._keys:
-            self.conn.execute(
-                dialect.insert(t.run_keys).on_conflict_do_nothing(
-                    index_elements=["run_id", "key", "value"]
-                ),
-                self._keys,
-            )
+            keys = ("run_id", "key", "value")
+            self.conn.execute(insert_new(self.conn, t.run_keys, keys), self._keys)
         for queue in (self._events, self._new_runs, self._states, self._datasets, self._edges):
             queue.clear()
         self._keys.clear()
@@ -237,11 +229,9 @@ class EventWriter:
 
     def _flush_jobs(self) -> None:
         """Insert new jobs and versions (racing writers tolerated), then learn their ids."""
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         if self._new_jobs:
             self.conn.execute(
-                dialect.insert(t.jobs).on_conflict_do_nothing(index_elements=["namespace", "name"]),
-                list(self._new_jobs.values()),
+                insert_new(self.conn, t.jobs, ("namespace", "name")), list(self._new_jobs.values())
             )
             wanted = list(self._new_jobs)
             for start in range(0, len(wanted), 400):
@@ -257,12 +247,8 @@ class EventWriter:
             rows = [
                 {**row, "job_id": self._jobs[row["job_id"]]} for row in self._new_versions.values()
             ]
-            self.conn.execute(
-                dialect.insert(t.job_versions).on_conflict_do_nothing(
-                    index_elements=["job_id", "fingerprint"]
-                ),
-                rows,
-            )
+            keys = ("job_id", "fingerprint")
+            self.conn.execute(insert_new(self.conn, t.job_versions, keys), rows)
             wanted_versions = [(self._jobs[job], digest) for job, digest in self._new_versions]
             by_id = {pk: key for key, pk in self._jobs.items()}
             pair = tuple_(t.job_versions.c.job_id, t.job_versions.c.fingerprint)

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from temporal_lineage.store import tables as t
+from temporal_lineage.store.upsert import insert_new
 
 CLAIM_BATCH = 50
 """Tables claimed per statement: few statements when nothing changed, small enough to share."""
@@ -72,7 +71,7 @@ def offer(conn: Connection, source: str, identifiers: Collection[str], now: date
     missing = sorted(listed - present)  # one order for every worker: no lock cycles
     if missing:
         conn.execute(
-            _insert_ignoring_duplicates(conn),
+            insert_new(conn, t.table_leases, ("source", "identifier")),
             [
                 {"source": source, "identifier": i, "due_at": now, "recorded_at": now}
                 for i in missing
@@ -87,17 +86,6 @@ def offer(conn: Connection, source: str, identifiers: Collection[str], now: date
                 or_(_leases.holder.is_(None), _leases.leased_until < now),
             )
         )
-
-
-def _insert_ignoring_duplicates(conn: Connection) -> Any:
-    # Two workers offering the same new table at once: the second insert is a no-op.
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(t.table_leases).on_conflict_do_nothing(
-            index_elements=["source", "identifier"]
-        )
-    return sqlite.insert(t.table_leases).on_conflict_do_nothing(
-        index_elements=["source", "identifier"]
-    )
 
 
 def claim(

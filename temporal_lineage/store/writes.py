@@ -19,7 +19,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from temporal_lineage import jsontext
 from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS, commit_keys
@@ -40,6 +39,7 @@ from temporal_lineage.store import tables as t
 from temporal_lineage.store.codec import fields_to_rows, schema_from_rows
 from temporal_lineage.store.columns import check_tuple_widths, check_widths, time_parameter
 from temporal_lineage.store.ref_writes import write_refs
+from temporal_lineage.store.upsert import insert_new
 
 
 def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> int:
@@ -53,14 +53,7 @@ def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> in
     if found is not None:
         return int(found)
     row = {"name": name, "format": fmt.value, "recorded_at": now}
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            postgresql.insert(t.sources).values(row).on_conflict_do_nothing(index_elements=["name"])
-        )
-    else:
-        conn.execute(
-            sqlite.insert(t.sources).values(row).on_conflict_do_nothing(index_elements=["name"])
-        )
+    conn.execute(insert_new(conn, t.sources, ("name",)).values(row))
     return int(conn.execute(by_name).scalar_one())
 
 
