@@ -18,6 +18,7 @@ from temporal_lineage.errors import (
     ValueRefused,
     one_line,
 )
+from temporal_lineage.openlineage.column_edges import column_edges
 from temporal_lineage.openlineage.events import ParsedEvent, RejectedEvent
 from temporal_lineage.openlineage.parse import parse_payload
 from temporal_lineage.store import Store
@@ -178,7 +179,7 @@ def _store_events(store: Store, groups: list[tuple[IngestReport, list[ParsedEven
                     duplicates += 1
                     continue
                 stored.add(event.fingerprint)
-                writer.write(event)
+                writer.write(event, column_edges(event, writer.known_table))
             counts.append((report, len(events), duplicates))
         writer.flush()
     for report, accepted, duplicates in counts:

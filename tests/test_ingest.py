@@ -179,10 +179,10 @@ def test_an_unexpected_error_storing_one_event_is_its_rejection(
 
     original = EventWriter.write
 
-    def write(self: EventWriter, event: object) -> None:
+    def write(self: EventWriter, event: object, edges: object) -> None:
         if getattr(event, "run_id", None) == "0192963f-f6f8-71c0-8380-500bc70883e6":
             raise RuntimeError("boom\nsecond line")
-        original(self, event)  # type: ignore[arg-type]
+        original(self, event, edges)  # type: ignore[arg-type]
 
     monkeypatch.setattr(EventWriter, "write", write)
     payload = "\n".join(_event(f"0192963f-f6f8-71c0-8380-500bc70883e{n}", "etl") for n in (5, 6, 7))

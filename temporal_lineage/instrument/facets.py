@@ -23,9 +23,11 @@ from openlineage.client.facet_v2 import (
 
 from temporal_lineage.instrument.columns import column_lineage_facet
 from temporal_lineage.instrument.datasets import RecordedDataset
+from temporal_lineage.openlineage.column_edges import INSTRUMENT_PRODUCER
 
-PRODUCER = "https://github.com/temporal-lineage/temporal-lineage/instrument"
-"""The ``producer`` of every event and facet this package emits."""
+PRODUCER = INSTRUMENT_PRODUCER
+"""The ``producer`` of every event and facet this package emits (its column mappings are
+stored as declared)."""
 
 PARAMETERS_FACET = "parameters"
 PARAMETERS_SCHEMA_URL = f"{PRODUCER}/ParametersRunFacet.json#/$defs/ParametersRunFacet"

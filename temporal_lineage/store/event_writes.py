@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, insert, select, tuple_
 
 from temporal_lineage import jsontext
-from temporal_lineage.model import RunState
+from temporal_lineage.model import RunState, Schema, TableRef
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
@@ -19,28 +18,9 @@ from temporal_lineage.store.reads import schema_as_of
 from temporal_lineage.store.run_reads import stored_tables
 from temporal_lineage.store.upsert import insert_new
 
-FACET = "facet"
-DECLARED = "declared"
-SQL = "sql"
-INSTRUMENT_PRODUCER = "https://github.com/temporal-lineage/temporal-lineage/instrument"
-"""Events from ``temporal_lineage.instrument`` carry declared column mappings."""
-
 if TYPE_CHECKING:
-    from temporal_lineage.openlineage.events import DatasetObservation, ParsedEvent
-
-
-@functools.lru_cache(maxsize=2048)
-def _sql_lineage(
-    sql: str, dialect: str | None, schemas: tuple[tuple[str, tuple[str, ...]], ...]
-) -> tuple[Any, ...] | None:
-    """Column lineage of a job's SQL, remembered: a job's runs repeat the same SQL and schemas."""
-    from temporal_lineage.errors import LineageError
-    from temporal_lineage.sql_lineage import column_lineage
-
-    try:
-        return column_lineage(sql, dialect=dialect, schemas={n: list(c) for n, c in schemas})
-    except LineageError:
-        return None
+    from temporal_lineage.openlineage.column_edges import EventEdge
+    from temporal_lineage.openlineage.events import DatasetName, DatasetObservation, ParsedEvent
 
 
 class EventWriter:
@@ -72,8 +52,20 @@ class EventWriter:
             ).scalars()
         )
 
-    def write(self, event: ParsedEvent) -> None:
-        """Queue one event and everything it says (once per new fingerprint; see ``flush``).
+    def known_table(
+        self, dataset: DatasetName, at: datetime
+    ) -> tuple[TableRef, Schema | None] | None:
+        """The stored table ``dataset`` names, with its schema at ``at`` (None: no match)."""
+        found = self.matcher.match(dataset.namespace, dataset.name)
+        if found is None:
+            return None
+        table = stored_tables(self.conn, [found.table_id])[found.table_id]
+        answer = schema_as_of(self.conn, table, at)
+        return table.ref, answer.schema if answer is not None else None
+
+    def write(self, event: ParsedEvent, edges: Sequence[EventEdge]) -> None:
+        """Queue one event, everything it says and its column ``edges`` (once per new
+        fingerprint; see ``flush``).
 
         Rows are written in bulk by ``flush``: building one INSERT per row cost four times the
         database's own work at 100,000 events (bench/ingestion.py).
@@ -89,11 +81,11 @@ class EventWriter:
             (t.run_keys, self._keys),
         )
         marks = [len(rows) for _, rows in queues]
-        self._queue(event)
+        self._queue(event, edges)
         for (table, rows), mark in zip(queues, marks, strict=True):
             check_widths(table, rows[mark:])
 
-    def _queue(self, event: ParsedEvent) -> None:
+    def _queue(self, event: ParsedEvent, edges: Sequence[EventEdge]) -> None:
         job = event.job
         key = event.fingerprint  # stands for the event's id until ``flush`` knows it
         self._events.append(
@@ -141,16 +133,10 @@ class EventWriter:
             for direction, observed_list in (("input", event.inputs), ("output", event.outputs))
             for observed in observed_list
         )
-        origin = DECLARED if event.producer == INSTRUMENT_PRODUCER else FACET
         # A column's input dataset is usually one of the run's inputs: match it with the
         # symlinks the run gave for it.
-        symlinks = {
-            (o.namespace, o.name): [[s.namespace, s.name] for s in o.symlinks] for o in event.inputs
-        }
-        for observed in event.outputs:
-            self._edges.extend(self._column_rows(event.run_id, key, origin, observed, symlinks))
-        if event.sql and event.outputs and event.event_type == "COMPLETE":
-            self._edges.extend(self._sql_rows(event, key))
+        symlinks = {o.dataset: [[s.namespace, s.name] for s in o.symlinks] for o in event.inputs}
+        self._edges.extend(self._edge_row(event.run_id, key, e, symlinks) for e in edges)
         self._keys.extend(
             {"run_id": event.run_id, "key": name, "value": value, "recorded_at": self.now}
             for name, value in event.engine_ids.items()
@@ -261,108 +247,34 @@ class EventWriter:
                     self._versions[(by_id[job_id], digest)] = pk
             self._new_versions.clear()
 
-    def _column_rows(
+    def _edge_row(
         self,
         run_id: str,
         event_pk: int | str,
-        origin: str,
-        observed: DatasetObservation,
-        symlinks: Mapping[tuple[str, str], list[list[str]]],
-    ) -> list[dict[str, Any]]:
-        """One row per (output field, input field, transformation) of a columnLineage facet."""
-        if not observed.column_lineage:
-            return []
-        output = self.matcher.match(observed.namespace, observed.name)
-        rows: list[dict[str, Any]] = []
-        for lineage in observed.column_lineage:
-            for source in lineage.inputs:
-                found = self.matcher.match(
-                    source.namespace,
-                    source.name,
-                    symlinks.get((source.namespace, source.name), []),
-                )
-                kinds = [(x.type, x.subtype) for x in source.transformations] or [
-                    ("DIRECT", lineage.transformation_type)
-                ]
-                for kind, subtype in kinds:
-                    rows.append(
-                        {
-                            "run_id": run_id,
-                            "event_pk": event_pk,
-                            "origin": origin,
-                            "output_namespace": observed.namespace,
-                            "output_name": observed.name,
-                            "output_field": lineage.field,
-                            "output_table_id": output.table_id if output else None,
-                            "input_namespace": source.namespace,
-                            "input_name": source.name,
-                            "input_field": source.field,
-                            "input_table_id": found.table_id if found else None,
-                            "kind": (kind or "DIRECT").upper(),
-                            "subtype": subtype,
-                            "matched_at": self.now if (output or found) else None,
-                            "recorded_at": self.now,
-                        }
-                    )
-        return rows
-
-    def _sql_rows(self, event: ParsedEvent, event_pk: int | str) -> list[dict[str, Any]]:
-        """Column edges parsed from the job's SQL against its inputs' schemas at the event."""
-        assert event.sql is not None and event.run_id is not None
-        inputs: dict[str, DatasetObservation] = {}
-        # The SQL may name an input as the dataset, the table or the full reference: try each
-        # naming in turn (sqlglot wants one consistent depth per schema mapping).
-        namings: list[dict[str, list[str]]] = [{}, {}, {}]
-        for observed in event.inputs:
-            found = self.matcher.match(observed.namespace, observed.name)
-            names = [observed.name, observed.name, f"{observed.namespace}.{observed.name}"]
-            columns: list[str] = []
-            if found is not None:
-                table = stored_tables(self.conn, [found.table_id])[found.table_id]
-                names = [observed.name, table.ref.identifier, str(table.ref)]
-                answer = schema_as_of(self.conn, table, event.event_time)
-                if answer is not None:
-                    columns = [f.name for f in answer.schema.fields if len(f.path) == 1]
-            for naming, name in zip(namings, names, strict=True):
-                inputs[name.lower()] = observed
-                if columns:
-                    naming[name] = columns
-        output = event.outputs[0]
-        parsed = None
-        for naming in namings:
-            frozen = tuple(sorted((name, tuple(cols)) for name, cols in naming.items()))
-            parsed = _sql_lineage(event.sql, event.sql_dialect, frozen)
-            if parsed is not None:
-                break  # else another naming, or SQL naming a column the inputs lack
-        if parsed is None:
-            return []
-        target = self.matcher.match(output.namespace, output.name)
-        rows = []
-        for edge in parsed:
-            source = inputs.get(edge.source_table.lower())
-            if source is None:
-                continue
-            found = self.matcher.match(source.namespace, source.name)
-            rows.append(
-                {
-                    "run_id": event.run_id,
-                    "event_pk": event_pk,
-                    "origin": SQL,
-                    "output_namespace": output.namespace,
-                    "output_name": output.name,
-                    "output_field": edge.output,
-                    "output_table_id": target.table_id if target else None,
-                    "input_namespace": source.namespace,
-                    "input_name": source.name,
-                    "input_field": edge.source_column,
-                    "input_table_id": found.table_id if found else None,
-                    "kind": edge.kind,
-                    "subtype": edge.subtype,
-                    "matched_at": self.now if (target or found) else None,
-                    "recorded_at": self.now,
-                }
-            )
-        return rows
+        edge: EventEdge,
+        symlinks: Mapping[DatasetName, list[list[str]]],
+    ) -> dict[str, Any]:
+        output = self.matcher.match(edge.output.namespace, edge.output.name)
+        found = self.matcher.match(
+            edge.input.namespace, edge.input.name, symlinks.get(edge.input, [])
+        )
+        return {
+            "run_id": run_id,
+            "event_pk": event_pk,
+            "origin": edge.origin.value,
+            "output_namespace": edge.output.namespace,
+            "output_name": edge.output.name,
+            "output_field": edge.output_field,
+            "output_table_id": output.table_id if output else None,
+            "input_namespace": edge.input.namespace,
+            "input_name": edge.input.name,
+            "input_field": edge.input_field,
+            "input_table_id": found.table_id if found else None,
+            "kind": edge.kind,
+            "subtype": edge.subtype,
+            "matched_at": self.now if (output or found) else None,
+            "recorded_at": self.now,
+        }
 
     def _dataset_row(
         self, run_id: str, event_pk: int | str, direction: str, observed: DatasetObservation
