@@ -121,16 +121,11 @@ def ndjson(events: list[dict[str, Any]]) -> bytes:
 
 def _register_tables(path: Path, plan: synthetic.Plan) -> None:
     """Write the plan's sources, tables and incarnations (as a first sync would)."""
-    maker = synthetic.RowMaker(plan, lambda us: us)
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("BEGIN")
-        for rows in maker.all()[:3]:
-            marks = ", ".join("?" for _ in rows.columns)
-            connection.executemany(
-                f'INSERT INTO "{rows.table}" ({", ".join(rows.columns)}) VALUES ({marks})',
-                list(rows.rows()),
-            )
+        for rows in synthetic.RowMaker(plan).all()[:3]:
+            synthetic.insert_rows(connection, rows)
         connection.execute("COMMIT")
     finally:
         connection.close()

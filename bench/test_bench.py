@@ -114,6 +114,31 @@ def test_synthetic_plan_keeps_times_consistent() -> None:
                 assert plan.head_index(source, window.start) == plan.input_snapshot_index(number)
 
 
+def test_synthetic_rows_take_their_columns_from_the_store_tables() -> None:
+    from synthetic.layout import Layout, encode
+
+    from temporal_lineage.store import tables
+
+    # Left out: nullable (NULL) and the id (the database's); a scalar default is written.
+    runs = Layout.of(tables.sync_runs, ("started_at", "errors", "recorded_at"), "postgresql")
+    assert runs.columns == (
+        "started_at",
+        "errors",
+        "recorded_at",
+        "tables_checked",
+        "snapshots_added",
+        "schema_versions_added",
+    )
+    encoded = encode(
+        tables.sync_runs, [{"recorded_at": 0, "errors": [], "started_at": 1}], "sqlite"
+    )
+    assert encoded is not None and list(encoded.rows) == [(1, "[]", 0, 0, 0, 0)]
+    with pytest.raises(ValueError, match="no column nope"):
+        Layout.of(tables.sources, ("id", "name", "format", "recorded_at", "nope"), "sqlite")
+    with pytest.raises(ValueError, match="sources.format is NOT NULL"):
+        Layout.of(tables.sources, ("id", "name", "recorded_at"), "sqlite")
+
+
 def test_synthetic_store_links_every_snapshot_to_its_run(tmp_path: Path) -> None:
     import sqlite3
     from datetime import timedelta
@@ -222,7 +247,7 @@ def test_synthetic_column_edges_are_what_ingestion_stores(tmp_path: Path) -> Non
 
     generated = synthetic.ensure_sqlite(0.002, tmp_path / "cache")
     plan = generated.plan
-    maker = synthetic.RowMaker(plan, lambda us: us)
+    maker = synthetic.RowMaker(plan)
     events = [
         maker.raw_event(t, run, complete)
         for t in plan.tables

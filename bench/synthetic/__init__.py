@@ -1,0 +1,1 @@
+"""The synthetic store's parts (``synthetic_store.py`` is their public face)."""
