@@ -58,9 +58,9 @@ def test_every_snapshot_links_to_its_run_with_the_expected_evidence(
 
 def test_every_run_read_the_expected_input_snapshots(linked: Store, warehouse: Timeline) -> None:
     runs = [r for r in warehouse.to_dict()["runs"] if r["inputs"]]
-    with linked.connect() as conn:
-        infos = run_infos(conn, [r["run_id"] for r in runs], None)
-        derived = run_inputs(conn, infos, None)
+    with linked.reader() as reader:
+        infos = reader.run_infos([r["run_id"] for r in runs], None)
+        derived = run_inputs(reader, infos, None)
     for run in runs:
         want = {(i["table"], i["snapshot"], i["evidence"]) for i in run["inputs"] if i["table"]}
         got = {

@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from temporal_lineage.api.state import AppState, app_state
-from temporal_lineage.store.tokens import Scope, TokenInfo, verify_token
+from temporal_lineage.store.tokens import Scope, TokenInfo
 
 _bearer = HTTPBearer(auto_error=False, description="An API token (temporal-lineage token create)")
 
@@ -30,8 +30,8 @@ def require(scope: Scope) -> Callable[..., TokenInfo | None]:
             return None
         if credentials is None:
             raise _challenge(401, f"this endpoint needs a token with scope {scope.value}")
-        with state.store.connect() as conn:
-            token = verify_token(conn, credentials.credentials)
+        with state.store.reader() as reader:
+            token = reader.verify_token(credentials.credentials)
         if token is None:
             raise _challenge(401, "unknown or revoked token")
         if not token.scope.allows(scope):

@@ -15,7 +15,7 @@ from temporal_lineage.errors import ConfigError
 from temporal_lineage.query import shapes
 from temporal_lineage.query.runs import run_detail
 from temporal_lineage.redaction import RedactingFilter, redact
-from temporal_lineage.store.tokens import Scope, create_token, list_tokens, revoke_token
+from temporal_lineage.store.tokens import Scope
 from temporal_lineage.times import format_time, now
 
 
@@ -131,8 +131,7 @@ def token_create(inv: Invocation, scope: str, name: str | None) -> None:
     """Make a token; prints it once (only its hash is stored)."""
     store = inv.store()
     try:
-        with store.begin() as conn:
-            secret = create_token(conn, Scope(scope), now(), name)
+        secret = store.create_token(Scope(scope), now(), name)
     finally:
         store.close()
     document = {"token": secret, "scope": scope, "name": name}
@@ -148,8 +147,8 @@ def token_list(inv: Invocation) -> None:
     """Every token (prefix, scope, name, created, revoked); never a secret."""
     store = inv.store()
     try:
-        with store.connect() as conn:
-            found = list_tokens(conn)
+        with store.reader() as reader:
+            found = reader.list_tokens()
     finally:
         store.close()
     rows = [
@@ -175,8 +174,7 @@ def token_revoke(inv: Invocation, prefix: str) -> None:
     """Revoke the token whose prefix is PREFIX (the 8 hex digits after ``tl_``)."""
     store = inv.store()
     try:
-        with store.begin() as conn:
-            done = revoke_token(conn, prefix.removeprefix("tl_").split("_")[0], now())
+        done = store.revoke_token(prefix.removeprefix("tl_").split("_")[0], now())
     finally:
         store.close()
     if not done:

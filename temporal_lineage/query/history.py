@@ -15,14 +15,14 @@ from temporal_lineage.model import (
 )
 from temporal_lineage.query.links import Producer, producers
 from temporal_lineage.query.refs import ref_lineage, snapshot_of_ref
-from temporal_lineage.store import Store, reads
+from temporal_lineage.store import Store
 from temporal_lineage.times import now
 
 
 def list_tables(store: Store, *, known_at: datetime | None = None) -> list[TableInfo]:
     """Every table the store knows."""
-    with store.connect() as conn:
-        return reads.list_tables(conn, known_at)
+    with store.reader() as reader:
+        return reader.list_tables(known_at)
 
 
 def list_snapshots(
@@ -33,8 +33,8 @@ def list_snapshots(
     Raises:
         TableNotFound: the store has never seen ``ref``.
     """
-    with store.connect() as conn:
-        return reads.list_snapshots(conn, reads.get_table(conn, ref), known_at)
+    with store.reader() as reader:
+        return reader.list_snapshots(reader.get_table(ref), known_at)
 
 
 def snapshot_as_of(
@@ -47,8 +47,8 @@ def snapshot_as_of(
     Raises:
         TableNotFound: the store has never seen ``ref``.
     """
-    with store.connect() as conn:
-        return reads.head_as_of(conn, reads.get_table(conn, ref), as_of, known_at)
+    with store.reader() as reader:
+        return reader.head_as_of(reader.get_table(ref), as_of, known_at)
 
 
 def schema_as_of(
@@ -68,14 +68,14 @@ def schema_as_of(
         TableNotFound: the store has never seen ``ref``.
         RefNotFound: the table never had a ref ``ref_name``.
     """
-    with store.connect() as conn:
-        table = reads.get_table(conn, ref)
+    with store.reader() as reader:
+        table = reader.get_table(ref)
         if ref_name == MAIN:
-            return reads.schema_as_of(conn, table, as_of, known_at)
-        snap = snapshot_of_ref(conn, table, ref_name, as_of, known_at)
+            return reader.schema_as_of(table, as_of, known_at)
+        snap = snapshot_of_ref(reader, table, ref_name, as_of, known_at)
         if snap is None or snap.snapshot.schema_id is None:
             return None
-        schema = reads.schema_by_id(conn, table, snap.incarnation, snap.snapshot.schema_id)
+        schema = reader.schema_by_id(table, snap.incarnation, snap.snapshot.schema_id)
         if schema is None:
             return None
         return SchemaAsOf(ref, snap.snapshot.schema_id, schema, snap.snapshot.committed_at)
@@ -89,8 +89,8 @@ def schema_history(
     Raises:
         TableNotFound: the store has never seen ``ref``.
     """
-    with store.connect() as conn:
-        return reads.schema_history(conn, reads.get_table(conn, ref), known_at)
+    with store.reader() as reader:
+        return reader.schema_history(reader.get_table(ref), known_at)
 
 
 def producers_of(
@@ -101,12 +101,12 @@ def producers_of(
     known_at: datetime | None = None,
 ) -> dict[tuple[str, int], Producer]:
     """The producing run of each snapshot, by (incarnation, snapshot id), with its evidence."""
-    with store.connect() as conn:
-        table = reads.get_table(conn, ref)
+    with store.reader() as reader:
+        table = reader.get_table(ref)
         found: dict[tuple[str, int], Producer] = {}
         for incarnation in {s.incarnation for s in snapshots}:
             mine = [s for s in snapshots if s.incarnation == incarnation]
-            for snapshot_id, producer in producers(conn, table, mine, known_at).items():
+            for snapshot_id, producer in producers(reader, table, mine, known_at).items():
                 found[(incarnation, snapshot_id)] = producer
         return found
 
@@ -130,15 +130,15 @@ def snapshots_with_producers(
         RefNotFound: the table never had a ref ``ref_name``.
     """
     if ref_name is not None:
-        with store.connect() as conn:
-            table = reads.get_table(conn, ref)
-            tip = snapshot_of_ref(conn, table, ref_name, as_of or now(), known_at)
+        with store.reader() as reader:
+            table = reader.get_table(ref)
+            tip = snapshot_of_ref(reader, table, ref_name, as_of or now(), known_at)
             if tip is None:
                 found = []
             elif as_of is not None:
                 found = [tip]
             else:
-                found = ref_lineage(conn, table, tip, known_at)
+                found = ref_lineage(reader, table, tip, known_at)
     elif as_of is not None:
         head = snapshot_as_of(store, ref, as_of, known_at=known_at)
         found = [head] if head is not None else []

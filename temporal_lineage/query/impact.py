@@ -13,30 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-
 from temporal_lineage.errors import ColumnNotFound
 from temporal_lineage.model import Field, JobKey, NodeRef, RunInfo, Schema, TableRef
 from temporal_lineage.query.links import jobs_current_run
-from temporal_lineage.store import Store, reads, run_reads
-from temporal_lineage.store import tables as t
-from temporal_lineage.store.reads import StoredTable, known
+from temporal_lineage.store import Store, StoredTable, StoreReader
 from temporal_lineage.times import now
-
-
-@dataclass(frozen=True)
-class ColumnEdgeRow:
-    """One stored column edge (names as the run reported them)."""
-
-    run_id: str
-    origin: str
-    kind: str
-    subtype: str | None
-    input_table: StoredTable | None
-    input_field: str
-    output_node: NodeRef
-    output_table: StoredTable | None
-    output_field: str
 
 
 @dataclass(frozen=True)
@@ -72,15 +53,15 @@ class Impact:
 class SchemaCache:
     """Schemas as of times, read once per (table, time)."""
 
-    def __init__(self, conn: Connection, known_at: datetime | None) -> None:
-        self.conn = conn
+    def __init__(self, reader: StoreReader, known_at: datetime | None) -> None:
+        self.reader = reader
         self.known_at = known_at
         self._cache: dict[tuple[int, datetime], Schema | None] = {}
 
     def at(self, table: StoredTable, instant: datetime) -> Schema | None:
         key = (table.table_id, instant)
         if key not in self._cache:
-            answer = reads.schema_as_of(self.conn, table, instant, self.known_at)
+            answer = self.reader.schema_as_of(table, instant, self.known_at)
             self._cache[key] = answer.schema if answer else None
         return self._cache[key]
 
@@ -106,39 +87,6 @@ def same_field(schema: Schema | None, name: str, target: Field) -> bool:
     return found.dotted_path == target.dotted_path
 
 
-def column_edges_from(
-    conn: Connection, table_ids: set[int], known_at: datetime | None
-) -> list[ColumnEdgeRow]:
-    """Every column edge whose input is one of these tables."""
-    edges = t.column_edges.c
-    condition = [edges.input_table_id.in_(table_ids), known(edges.recorded_at, known_at)]
-    if known_at is not None:
-        condition.append(edges.matched_at <= known_at)
-    rows = conn.execute(select(t.column_edges).where(*condition).order_by(edges.id)).all()
-    tables = run_reads.stored_tables(
-        conn,
-        {r.input_table_id for r in rows} | {r.output_table_id for r in rows if r.output_table_id},
-    )
-    return [
-        ColumnEdgeRow(
-            run_id=r.run_id,
-            origin=r.origin,
-            kind=r.kind,
-            subtype=r.subtype,
-            input_table=tables.get(r.input_table_id),
-            input_field=r.input_field,
-            output_node=(
-                NodeRef(tables[r.output_table_id].ref)
-                if r.output_table_id in tables
-                else NodeRef(None, r.output_namespace, r.output_name)
-            ),
-            output_table=tables.get(r.output_table_id) if r.output_table_id else None,
-            output_field=r.output_field,
-        )
-        for r in rows
-    ]
-
-
 def impact(
     store: Store,
     ref: TableRef,
@@ -155,20 +103,20 @@ def impact(
         ColumnNotFound: ``ref`` had no such column at ``as_of``.
     """
     instant = as_of or now()
-    with store.connect() as conn:
-        root = reads.get_table(conn, ref)
-        schemas = SchemaCache(conn, known_at)
+    with store.reader() as reader:
+        root = reader.get_table(ref)
+        schemas = SchemaCache(reader, known_at)
         target = field_named(schemas.at(root, instant), column)
         if target is None:
             raise ColumnNotFound(f"{ref} has no column {column!r} as of {instant.isoformat()}")
-        affected = list(_walk(conn, schemas, root, target, instant, depth, known_at))
+        affected = list(_walk(reader, schemas, root, target, instant, depth, known_at))
     return Impact(
         ref, target.dotted_path, target.id, instant, known_at, tuple(affected), target.type
     )
 
 
 def _walk(
-    conn: Connection,
+    reader: StoreReader,
     schemas: SchemaCache,
     root: StoredTable,
     target: Field,
@@ -182,9 +130,9 @@ def _walk(
         table, field, level = queue.popleft()
         if level > depth:
             continue
-        edges = column_edges_from(conn, {table.table_id}, known_at)
-        jobs = run_reads.jobs_of_runs(conn, {e.run_id for e in edges}, known_at)
-        by_job = run_reads.runs_of_jobs(conn, jobs, known_at)
+        edges = reader.column_edges_from({table.table_id}, known_at)
+        jobs = reader.jobs_of_runs({e.run_id for e in edges}, known_at)
+        by_job = reader.runs_of_jobs(jobs, known_at)
         infos = {run.run_id: run for runs in by_job.values() for run in runs}
         current = {r.run_id for r in jobs_current_run(by_job, as_of).values()}
         for edge in edges:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection
-
 from temporal_lineage.model import (
     MAIN,
     Evidence,
@@ -26,9 +24,7 @@ from temporal_lineage.model import (
 )
 from temporal_lineage.query.links import jobs_current_run
 from temporal_lineage.query.refs import snapshot_of_ref
-from temporal_lineage.store import Store, reads, run_reads
-from temporal_lineage.store.reads import StoredTable
-from temporal_lineage.store.run_reads import RunDataset
+from temporal_lineage.store import RunDataset, Store, StoredTable, StoreReader
 
 
 class Direction(StrEnum):
@@ -92,8 +88,8 @@ def lineage(
         TableNotFound: the store has never seen ``ref``.
         RefNotFound: the table never had a ref ``ref_name``.
     """
-    with store.connect() as conn:
-        root = reads.get_table(conn, ref)
+    with store.reader() as reader:
+        root = reader.get_table(ref)
         edges: dict[tuple[str, str, str], LineageEdge] = {}
         tables: dict[int, StoredTable] = {root.table_id: root}
         others: dict[str, NodeRef] = {}
@@ -103,13 +99,13 @@ def lineage(
             else [direction]
         )
         for way in ways:
-            _walk(conn, root, way, depth, as_of, known_at, edges, tables, others)
+            _walk(reader, root, way, depth, as_of, known_at, edges, tables, others)
         nodes = [
             LineageNode(
                 NodeRef(t.ref),
-                snapshot_of_ref(conn, t, ref_name, as_of, known_at)
+                snapshot_of_ref(reader, t, ref_name, as_of, known_at)
                 if t.table_id == root.table_id
-                else reads.head_as_of(conn, t, as_of, known_at),
+                else reader.head_as_of(t, as_of, known_at),
             )
             for t in sorted(tables.values(), key=lambda t: str(t.ref))
         ]
@@ -119,7 +115,7 @@ def lineage(
 
 
 def _walk(
-    conn: Connection,
+    reader: StoreReader,
     root: StoredTable,
     way: Direction,
     depth: int,
@@ -136,10 +132,10 @@ def _walk(
         if not frontier:
             return
         near = "output" if upstream else "input"
-        touching = run_reads.runs_touching(conn, frontier, near, known_at)
+        touching = reader.runs_touching(frontier, near, known_at)
         runs = {r for found in touching.values() for r in found}
-        current = _current_runs(conn, runs, as_of, known_at)
-        datasets = run_reads.run_datasets(conn, [r.run_id for r in current], known_at)
+        current = _current_runs(reader, runs, as_of, known_at)
+        datasets = reader.run_datasets([r.run_id for r in current], known_at)
         following: set[int] = set()
         for run in current:
             mine = [d for d in datasets if d.run_id == run.run_id]
@@ -166,13 +162,13 @@ def _walk(
 
 
 def _current_runs(
-    conn: Connection, runs: Collection[str], as_of: datetime, known_at: datetime | None
+    reader: StoreReader, runs: Collection[str], as_of: datetime, known_at: datetime | None
 ) -> list[RunInfo]:
     """The runs that define, at ``as_of``, the jobs these runs belong to."""
     if not runs:
         return []
-    jobs = run_reads.jobs_of_runs(conn, runs, known_at)
-    by_job = run_reads.runs_of_jobs(conn, jobs, known_at)
+    jobs = reader.jobs_of_runs(runs, known_at)
+    by_job = reader.runs_of_jobs(jobs, known_at)
     current = jobs_current_run(by_job, as_of)
     return sorted(current.values(), key=lambda r: r.run_id)
 

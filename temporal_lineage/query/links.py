@@ -12,8 +12,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from temporal_lineage.commit_keys import RUN_ID
 from temporal_lineage.model import (
     Evidence,
@@ -24,9 +22,7 @@ from temporal_lineage.model import (
     RunState,
     StoredSnapshot,
 )
-from temporal_lineage.store import reads, run_reads
-from temporal_lineage.store.reads import StoredTable
-from temporal_lineage.store.run_reads import RunDataset
+from temporal_lineage.store import RunDataset, StoredTable, StoreReader
 from temporal_lineage.times import format_time
 
 
@@ -55,7 +51,7 @@ def _window_contains(run: RunInfo, instant: datetime) -> bool:
 
 
 def producers(
-    conn: Connection,
+    reader: StoreReader,
     table: StoredTable,
     snapshots: Sequence[StoredSnapshot],
     known_at: datetime | None,
@@ -67,18 +63,18 @@ def producers(
         by_incarnation.setdefault(snap.incarnation, []).append(snap)
     for incarnation, snaps in by_incarnation.items():
         ids = [s.snapshot.snapshot_id for s in snaps]
-        keys = run_reads.snapshot_keys(conn, table, incarnation, ids, known_at)
+        keys = reader.snapshot_keys(table, incarnation, ids, known_at)
         wanted = {pair for pairs in keys.values() for pair in pairs}
-        runs_by_key = run_reads.runs_with_keys(conn, wanted, known_at) if wanted else {}
+        runs_by_key = reader.runs_with_keys(wanted, known_at) if wanted else {}
         candidates = {run for runs in runs_by_key.values() for run in runs}
-        infos = run_reads.run_infos(conn, candidates, known_at) if candidates else {}
+        infos = reader.run_infos(candidates, known_at) if candidates else {}
         for snap in snaps:
             link = _by_commit(snap, keys.get(snap.snapshot.snapshot_id, []), runs_by_key, infos)
             if link is not None:
                 found[snap.snapshot.snapshot_id] = link
     missing = [s for s in snapshots if s.snapshot.snapshot_id not in found]
     if missing:
-        found.update(_by_events(conn, table, missing, known_at))
+        found.update(_by_events(reader, table, missing, known_at))
     return found
 
 
@@ -107,20 +103,18 @@ def _by_commit(
 
 
 def _by_events(
-    conn: Connection,
+    reader: StoreReader,
     table: StoredTable,
     snapshots: Sequence[StoredSnapshot],
     known_at: datetime | None,
 ) -> dict[int, Producer]:
     """Version facets naming the snapshot, else the one run whose window holds the commit."""
-    writers = run_reads.runs_touching(conn, [table.table_id], "output", known_at).get(
-        table.table_id, set()
-    )
+    writers = reader.runs_touching([table.table_id], "output", known_at).get(table.table_id, set())
     if not writers:
         return {}
     outputs = [
         d
-        for d in run_reads.run_datasets(conn, writers, known_at, "output")
+        for d in reader.run_datasets(writers, known_at, "output")
         if d.table is not None and d.table.table_id == table.table_id
     ]
     named: dict[int, str] = {}
@@ -128,9 +122,9 @@ def _by_events(
         pinned = dataset.pinned_snapshot
         if pinned is not None:
             named.setdefault(pinned, dataset.run_id)
-    infos = run_reads.run_infos(conn, writers, known_at)
+    infos = reader.run_infos(writers, known_at)
     jobs = {infos[r].job for r in writers if r in infos}
-    job_runs = run_reads.runs_of_jobs(conn, jobs, known_at)
+    job_runs = reader.runs_of_jobs(jobs, known_at)
     candidates = [
         run
         for runs in job_runs.values()
@@ -158,10 +152,10 @@ def _by_events(
 
 
 def run_inputs(
-    conn: Connection, runs: Mapping[str, RunInfo], known_at: datetime | None
+    reader: StoreReader, runs: Mapping[str, RunInfo], known_at: datetime | None
 ) -> dict[str, list[InputLink]]:
     """What each run read: a pinned snapshot, else the input's head when the run started."""
-    datasets = run_reads.run_datasets(conn, list(runs), known_at, "input")
+    datasets = reader.run_datasets(list(runs), known_at, "input")
     merged: dict[tuple[str, str, str], RunDataset] = {}
     for dataset in datasets:
         key = (dataset.run_id, dataset.namespace, dataset.name)
@@ -170,12 +164,12 @@ def run_inputs(
             merged[key] = dataset
     found: dict[str, list[InputLink]] = {run: [] for run in runs}
     for dataset in merged.values():
-        found[dataset.run_id].append(_input_link(conn, dataset, runs[dataset.run_id], known_at))
+        found[dataset.run_id].append(_input_link(reader, dataset, runs[dataset.run_id], known_at))
     return found
 
 
 def _input_link(
-    conn: Connection, dataset: RunDataset, run: RunInfo, known_at: datetime | None
+    reader: StoreReader, dataset: RunDataset, run: RunInfo, known_at: datetime | None
 ) -> InputLink:
     table = dataset.table
     if table is None:
@@ -184,12 +178,12 @@ def _input_link(
     node = NodeRef(table.ref)
     pinned = dataset.pinned_snapshot
     if pinned is not None:
-        snap = reads.find_snapshot(conn, table, pinned, known_at, before=run.started_at)
+        snap = reader.find_snapshot(table, pinned, known_at, before=run.started_at)
         detail = f"the run's input names snapshot {pinned}"
         return InputLink(node, table, snap, (Evidence(EvidenceKind.DATASET_VERSION, detail),))
     if run.started_at is None:
         return InputLink(node, table, None, ())
-    head = reads.head_as_of(conn, table, run.started_at, known_at)
+    head = reader.head_as_of(table, run.started_at, known_at)
     detail = f"no version reported: the input's head at run start {format_time(run.started_at)}"
     return InputLink(node, table, head, (Evidence(EvidenceKind.INFERRED, detail),))
 

@@ -9,14 +9,14 @@ from temporal_lineage.query.provenance import Provenance
 from temporal_lineage.query.reproduce import PinnedTable
 from temporal_lineage.sources.factory import read_options
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor
-from temporal_lineage.store import Store, reads
+from temporal_lineage.store import Store
 
 
 def pinned_tables(store: Store, settings: Settings, graph: Provenance) -> list[PinnedTable]:
     """Every stored table of the provenance at its snapshot, with where to read it."""
     pinned: list[PinnedTable] = []
     seen: set[tuple[str, int]] = set()
-    with store.connect() as conn:
+    with store.reader() as reader:
         for node in graph.nodes:
             table, snap = node.table, node.snapshot
             if table is None or snap is None:
@@ -27,11 +27,11 @@ def pinned_tables(store: Store, settings: Settings, graph: Provenance) -> list[P
             seen.add(key)
             location = table.location
             if table.format is Format.ICEBERG:
-                cursor = IcebergCursor.decode(reads.table_cursor(conn, table))
+                cursor = IcebergCursor.decode(reader.table_cursor(table))
                 location = cursor.location if cursor is not None else location
             schema_id = snap.snapshot.schema_id
             schema = (
-                reads.schema_by_id(conn, table, snap.incarnation, schema_id)
+                reader.schema_by_id(table, snap.incarnation, schema_id)
                 if schema_id is not None
                 else None
             )

@@ -18,7 +18,7 @@ from temporal_lineage.model import (
 from temporal_lineage.query import history
 from temporal_lineage.query.impact import Affected, impact
 from temporal_lineage.query.whatif import sql_names
-from temporal_lineage.store import Store, run_reads
+from temporal_lineage.store import Store
 from temporal_lineage.times import now
 
 ADOPTED = "adopted"
@@ -93,8 +93,8 @@ def _statuses(
     as_of: datetime,
     known_at: datetime | None,
 ) -> list[Downstream]:
-    with store.connect() as conn:
-        by_job = run_reads.runs_of_jobs(conn, {a.job for a in affected}, known_at)
+    with store.reader() as reader:
+        by_job = reader.runs_of_jobs({a.job for a in affected}, known_at)
     old_name = change.old_path[-1] if change.old_path else ""
     gone = change.kind in (ChangeKind.RENAMED, ChangeKind.DROPPED)
     out: list[Downstream] = []

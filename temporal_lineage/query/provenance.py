@@ -6,8 +6,6 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from temporal_lineage.commit_effects import commit_effect
 from temporal_lineage.model import (
     MAIN,
@@ -20,8 +18,7 @@ from temporal_lineage.model import (
 )
 from temporal_lineage.query.links import InputLink, producers, run_inputs
 from temporal_lineage.query.refs import snapshot_of_ref
-from temporal_lineage.store import Store, reads, run_reads
-from temporal_lineage.store.reads import StoredTable
+from temporal_lineage.store import Store, StoredTable, StoreReader
 
 
 @dataclass(frozen=True)
@@ -85,9 +82,9 @@ def provenance(
         TableNotFound: the store has never seen ``ref``.
         RefNotFound: T never had a ref ``ref_name``.
     """
-    with store.connect() as conn:
-        root = reads.get_table(conn, ref)
-        head = snapshot_of_ref(conn, root, ref_name, as_of, known_at)
+    with store.reader() as reader:
+        root = reader.get_table(ref)
+        head = snapshot_of_ref(reader, root, ref_name, as_of, known_at)
         nodes: dict[tuple[str, str | None, int | None], ProvenanceNode] = {}
         edges: list[ProvenanceEdge] = []
         if head is None:
@@ -96,8 +93,8 @@ def provenance(
         nodes[_key(NodeRef(ref), head)] = ProvenanceNode(NodeRef(ref), root, head, None, None, ())
         while queue:
             table, snap, depth = queue.popleft()
-            produced = producers(conn, table, [snap], known_at).get(snap.snapshot.snapshot_id)
-            kept = preserved_data(conn, table, snap, known_at)
+            produced = producers(reader, table, [snap], known_at).get(snap.snapshot.snapshot_id)
+            kept = preserved_data(reader, table, snap, known_at)
             if kept is not None and depth < max_depth:
                 node = NodeRef(table.ref)
                 keepers, evidence = kept
@@ -124,7 +121,7 @@ def provenance(
                 continue
             if produced is None:
                 continue
-            infos = run_reads.run_infos(conn, [produced.run_id], known_at)
+            infos = reader.run_infos([produced.run_id], known_at)
             run = infos.get(produced.run_id)
             node = NodeRef(table.ref)
             nodes[_key(node, snap)] = ProvenanceNode(
@@ -132,7 +129,7 @@ def provenance(
             )
             if run is None or depth >= max_depth:
                 continue
-            for link in run_inputs(conn, {run.run_id: run}, known_at)[run.run_id]:
+            for link in run_inputs(reader, {run.run_id: run}, known_at)[run.run_id]:
                 edges.append(_edge(link, node, snap, run.run_id))
                 key = _key(link.node, link.snapshot)
                 if key in nodes:
@@ -144,7 +141,7 @@ def provenance(
 
 
 def preserved_data(
-    conn: Connection, table: StoredTable, snap: StoredSnapshot, known_at: datetime | None
+    reader: StoreReader, table: StoredTable, snap: StoredSnapshot, known_at: datetime | None
 ) -> tuple[list[StoredSnapshot], tuple[Evidence, ...]] | None:
     """The snapshots whose data ``snap`` keeps, when it is a data-preserving commit.
 
@@ -172,7 +169,7 @@ def preserved_data(
         )
     else:
         return None
-    kept = reads.find_snapshot(conn, table, target, known_at, incarnation=snap.incarnation)
+    kept = reader.find_snapshot(table, target, known_at, incarnation=snap.incarnation)
     if kept is None or kept.snapshot.snapshot_id == commit.snapshot_id:
         return None
     keepers = [kept]
@@ -181,8 +178,8 @@ def preserved_data(
         kept.snapshot.parent_id,
     )
     if moved_on and commit.parent_id is not None:
-        parent = reads.find_snapshot(
-            conn, table, commit.parent_id, known_at, incarnation=snap.incarnation
+        parent = reader.find_snapshot(
+            table, commit.parent_id, known_at, incarnation=snap.incarnation
         )
         if parent is not None:
             keepers.append(parent)

@@ -15,7 +15,7 @@ from temporal_lineage.model import Format, StoredSnapshot, TableRef
 from temporal_lineage.sources import delta_data, iceberg_data
 from temporal_lineage.sources.factory import read_options
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor
-from temporal_lineage.store import Store, reads
+from temporal_lineage.store import Store
 from temporal_lineage.times import format_time
 
 
@@ -46,10 +46,10 @@ def unreadable(
     Raises:
         TableNotFound: the store has never seen ``ref``.
     """
-    with store.connect() as conn:
-        table = reads.get_table(conn, ref)
-        current = reads.current_incarnation(conn, table)
-        cursor = IcebergCursor.decode(reads.table_cursor(conn, table))
+    with store.reader() as reader:
+        table = reader.get_table(ref)
+        current = reader.current_incarnation(table)
+        cursor = IcebergCursor.decode(reader.table_cursor(table))
     found: dict[tuple[str, int], str | None] = {}
     alive: list[int] = []
     for snap in snapshots:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from temporal_lineage.errors import RefNotFound, SnapshotNotFound
 from temporal_lineage.model import MAIN, StoredRef, StoredSnapshot, TableRef
-from temporal_lineage.store import Store, reads, ref_reads
-from temporal_lineage.store.reads import StoredTable
+from temporal_lineage.store import Store, StoredTable, StoreReader
 
 
 def snapshot_of_ref(
-    conn: Connection,
+    reader: StoreReader,
     table: StoredTable,
     name: str,
     as_of: datetime,
@@ -30,19 +27,19 @@ def snapshot_of_ref(
         SnapshotNotFound: the ref pointed at a snapshot the store never saw.
     """
     if name == MAIN:
-        return reads.head_as_of(conn, table, as_of, known_at)
-    names = ref_reads.ref_names(conn, table, known_at)
+        return reader.head_as_of(table, as_of, known_at)
+    names = reader.ref_names(table, known_at)
     if name not in names:
         known = ", ".join(sorted({MAIN, *names}))
         raise RefNotFound(f"{table.ref} has no branch or tag {name!r} (known: {known})")
-    incarnation = reads.incarnation_as_of(conn, table, as_of, known_at)
+    incarnation = reader.incarnation_as_of(table, as_of, known_at)
     if incarnation is None:
         return None
-    alive = {r.ref.name: r for r in ref_reads.refs_in(conn, table, incarnation, as_of, known_at)}
+    alive = {r.ref.name: r for r in reader.refs_in(table, incarnation, as_of, known_at)}
     found = alive.get(name)
     if found is None:
         return None
-    snap = reads.snapshot_in(conn, incarnation, found.ref.snapshot_id, known_at)
+    snap = reader.snapshot_in(incarnation, found.ref.snapshot_id, known_at)
     if snap is None:
         raise SnapshotNotFound(
             f"{table.ref}: {name} pointed at snapshot {found.ref.snapshot_id}, "
@@ -52,12 +49,12 @@ def snapshot_of_ref(
 
 
 def ref_lineage(
-    conn: Connection, table: StoredTable, tip: StoredSnapshot, known_at: datetime | None = None
+    reader: StoreReader, table: StoredTable, tip: StoredSnapshot, known_at: datetime | None = None
 ) -> list[StoredSnapshot]:
     """``tip`` and its stored ancestors in its incarnation, oldest first (a branch's history)."""
     mine = {
         s.snapshot.snapshot_id: s
-        for s in reads.list_snapshots(conn, table, known_at)
+        for s in reader.list_snapshots(table, known_at)
         if s.incarnation == tip.incarnation
     }
     chain: list[StoredSnapshot] = []
@@ -81,8 +78,8 @@ def refs_of(
     Raises:
         TableNotFound: the store has never seen ``ref``.
     """
-    with store.connect() as conn:
-        table = reads.get_table(conn, ref)
+    with store.reader() as reader:
+        table = reader.get_table(ref)
         if as_of is None:
-            return ref_reads.ref_history(conn, table, known_at)
-        return ref_reads.refs_as_of(conn, table, as_of, known_at)
+            return reader.ref_history(table, known_at)
+        return reader.refs_as_of(table, as_of, known_at)

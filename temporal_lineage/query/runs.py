@@ -8,7 +8,7 @@ from datetime import datetime
 from temporal_lineage.errors import RunNotFound
 from temporal_lineage.model import NodeRef, RunInfo, StoredSnapshot
 from temporal_lineage.query.links import InputLink, Producer, producers, run_inputs
-from temporal_lineage.store import Store, reads, run_reads
+from temporal_lineage.store import Store
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,22 @@ def run_detail(store: Store, run_id: str, *, known_at: datetime | None = None) -
     Raises:
         RunNotFound: no event of this run is known (at ``known_at``).
     """
-    with store.connect() as conn:
-        info = run_reads.run_infos(conn, [run_id], known_at).get(run_id)
+    with store.reader() as reader:
+        info = reader.run_infos([run_id], known_at).get(run_id)
         if info is None:
             raise RunNotFound(f"run {run_id}: no event of this run is known")
-        inputs = run_inputs(conn, {run_id: info}, known_at)[run_id]
+        inputs = run_inputs(reader, {run_id: info}, known_at)[run_id]
         outputs: list[RunOutput] = []
         seen: set[tuple[str, str]] = set()
-        for dataset in run_reads.run_datasets(conn, [run_id], known_at, "output"):
+        for dataset in reader.run_datasets([run_id], known_at, "output"):
             if (dataset.namespace, dataset.name) in seen:
                 continue
             seen.add((dataset.namespace, dataset.name))
             if dataset.table is None:
                 outputs.append(RunOutput(NodeRef(None, dataset.namespace, dataset.name), ()))
                 continue
-            snaps = reads.list_snapshots(conn, dataset.table, known_at)
-            links = producers(conn, dataset.table, snaps, known_at)
+            snaps = reader.list_snapshots(dataset.table, known_at)
+            links = producers(reader, dataset.table, snaps, known_at)
             mine = tuple(
                 (s, links[s.snapshot.snapshot_id])
                 for s in snaps

@@ -1,7 +1,15 @@
-"""The store: SQLAlchemy 2 tables, alembic migrations, and the repository over them."""
+"""The store: SQLAlchemy 2 tables, alembic migrations, and the repository over them.
+
+Outside the store, reads go through a :class:`StoreReader` (``Store.reader()``) and return
+model values or the store's own read values below; no SQLAlchemy object leaves this package.
+"""
 
 from __future__ import annotations
 
 from temporal_lineage.store.database import Store, open_store
+from temporal_lineage.store.edge_reads import ColumnEdgeRow
+from temporal_lineage.store.reader import StoreReader
+from temporal_lineage.store.reads import StoredTable
+from temporal_lineage.store.run_reads import RunDataset
 
-__all__ = ["Store", "open_store"]
+__all__ = ["ColumnEdgeRow", "RunDataset", "Store", "StoreReader", "StoredTable", "open_store"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from temporal_lineage import jsontext
 from temporal_lineage.errors import StoreError, ValueRefused, one_line
 from temporal_lineage.redaction import redact
+from temporal_lineage.store import tokens
+from temporal_lineage.store.reader import StoreReader
+from temporal_lineage.store.tokens import Scope
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEAD_REVISION = "0005"
@@ -85,6 +89,22 @@ class Store:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
+
+    def create_token(self, scope: Scope, at: datetime, name: str | None = None) -> str:
+        """A new API token of ``scope`` (the secret is returned once; its hash is kept)."""
+        with self.begin() as conn:
+            return tokens.create_token(conn, scope, at, name)
+
+    def revoke_token(self, prefix: str, at: datetime) -> bool:
+        """Revoke the live token with this prefix; False when there is none."""
+        with self.begin() as conn:
+            return tokens.revoke_token(conn, prefix, at)
+
+    @contextmanager
+    def reader(self) -> Iterator[StoreReader]:
+        """Typed reads over one connection (see ``store/reader.py``)."""
+        with self.connect() as conn:
+            yield StoreReader(conn)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

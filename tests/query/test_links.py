@@ -11,7 +11,7 @@ from temporal_lineage.model import EvidenceKind, RunState, TableRef
 from temporal_lineage.query import history
 from temporal_lineage.query.links import producers
 from temporal_lineage.query.provenance import provenance
-from temporal_lineage.store import Store, reads
+from temporal_lineage.store import Store
 from temporal_lineage.times import now
 
 from .scenario import SECOND, Pipeline, dataset, event, new_run
@@ -25,8 +25,8 @@ def pipe(tmp_path: Path, store: Store) -> Pipeline:
 def links(pipe: Pipeline, table: str, known_at: object = None) -> dict[int, tuple[str, str]]:
     ref = TableRef("d", table)
     snaps = history.list_snapshots(pipe.store, ref)
-    with pipe.store.connect() as conn:
-        found = producers(conn, reads.get_table(conn, ref), snaps, known_at)  # type: ignore[arg-type]
+    with pipe.store.reader() as reader:
+        found = producers(reader, reader.get_table(ref), snaps, known_at)  # type: ignore[arg-type]
     return {k: (v.run_id, v.evidence[0].kind.value) for k, v in found.items()}
 
 

@@ -1,0 +1,199 @@
+"""The store's reader: one object, bound to one read transaction, whose methods take typed
+keys (table refs, stored tables, snapshot and run ids) and return model values.
+
+Queries, reports, the API and the CLI read the store through it only, never through a
+SQLAlchemy connection: ``with store.reader() as reader: reader.get_table(ref)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from temporal_lineage.model import (
+    JobKey,
+    RunInfo,
+    Schema,
+    SchemaAsOf,
+    SchemaHistoryEntry,
+    StoredRef,
+    StoredSnapshot,
+    TableInfo,
+    TableRef,
+)
+from temporal_lineage.store import edge_reads, reads, ref_reads, run_reads, tokens
+from temporal_lineage.store.edge_reads import ColumnEdgeRow
+from temporal_lineage.store.reads import StoredTable
+from temporal_lineage.store.run_reads import RunDataset
+from temporal_lineage.store.tokens import TokenInfo
+
+
+class StoreReader:
+    """Reads of one store connection (one consistent view while the block lasts)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def verify_token(self, token: str) -> TokenInfo | None:
+        """The live token ``token`` is, or None (unknown or revoked)."""
+        return tokens.verify_token(self.conn, token)
+
+    def list_tokens(self) -> list[TokenInfo]:
+        """Every token, live or revoked (never a secret)."""
+        return tokens.list_tokens(self.conn)
+
+    def get_table(self, ref: TableRef) -> StoredTable:
+        """The stored table ``ref``."""
+        return reads.get_table(self.conn, ref)
+
+    def find_table(self, ref: TableRef) -> StoredTable | None:
+        """The stored table ``ref``, or None."""
+        return reads.find_table(self.conn, ref)
+
+    def list_tables(self, known_at: datetime | None = None) -> list[TableInfo]:
+        """Every table the store knows, with its snapshot count and current snapshot."""
+        return reads.list_tables(self.conn, known_at)
+
+    def list_snapshots(
+        self, table: StoredTable, known_at: datetime | None = None
+    ) -> list[StoredSnapshot]:
+        """Every snapshot of every incarnation of the table, oldest incarnation first."""
+        return reads.list_snapshots(self.conn, table, known_at)
+
+    def find_snapshot(
+        self,
+        table: StoredTable,
+        snapshot_id: int,
+        known_at: datetime | None = None,
+        *,
+        before: datetime | None = None,
+        incarnation: str | None = None,
+    ) -> StoredSnapshot | None:
+        """Snapshot ``snapshot_id`` of the table (of the latest incarnation that has it by then,
+        or of ``incarnation``)."""
+        return reads.find_snapshot(
+            self.conn, table, snapshot_id, known_at, before=before, incarnation=incarnation
+        )
+
+    def head_as_of(
+        self, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+    ) -> StoredSnapshot | None:
+        """The table's current snapshot at ``as_of`` (the head whose start is the latest <= A)."""
+        return reads.head_as_of(self.conn, table, as_of, known_at)
+
+    def snapshot_in(
+        self, incarnation_id: int, snapshot_id: int, known_at: datetime | None = None
+    ) -> StoredSnapshot | None:
+        """Snapshot ``snapshot_id`` of one incarnation (by its store key), if stored."""
+        return reads.snapshot_in(self.conn, incarnation_id, snapshot_id, known_at)
+
+    def incarnation_as_of(
+        self, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+    ) -> int | None:
+        """The store key of the table's incarnation alive at ``as_of`` (None: none was)."""
+        return reads.incarnation_as_of(self.conn, table, as_of, known_at)
+
+    def current_incarnation(self, table: StoredTable) -> str | None:
+        """The uuid of the incarnation the source has now (None once the table was dropped)."""
+        return reads.current_incarnation(self.conn, table)
+
+    def schema_as_of(
+        self, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+    ) -> SchemaAsOf | None:
+        """The table's current schema at ``as_of`` (latest schema change at or before it)."""
+        return reads.schema_as_of(self.conn, table, as_of, known_at)
+
+    def schema_by_id(self, table: StoredTable, incarnation: str, schema_id: int) -> Schema | None:
+        """Schema ``schema_id`` of one incarnation of the table."""
+        return reads.schema_by_id(self.conn, table, incarnation, schema_id)
+
+    def schema_history(
+        self, table: StoredTable, known_at: datetime | None = None
+    ) -> list[SchemaHistoryEntry]:
+        """Every schema the table had, in time order, with the changes from the one before."""
+        return reads.schema_history(self.conn, table, known_at)
+
+    def table_cursor(self, table: StoredTable) -> str | None:
+        """Where the table's last read stopped (its format's own cursor, e.g. a metadata file)."""
+        return reads.table_cursor(self.conn, table)
+
+    def run_infos(self, run_ids: Collection[str], known_at: datetime | None) -> dict[str, RunInfo]:
+        """Each run's job, state, window and code identity from the events known at ``known_at``."""
+        return run_reads.run_infos(self.conn, run_ids, known_at)
+
+    def run_datasets(
+        self,
+        run_ids: Collection[str],
+        known_at: datetime | None,
+        direction: str | None = None,
+    ) -> list[RunDataset]:
+        """The datasets these runs read and wrote (a table only once its match was known)."""
+        return run_reads.run_datasets(self.conn, run_ids, known_at, direction)
+
+    def runs_touching(
+        self, table_ids: Collection[int], direction: str, known_at: datetime | None
+    ) -> dict[int, set[str]]:
+        """The runs that read (``input``) or wrote (``output``) each table."""
+        return run_reads.runs_touching(self.conn, table_ids, direction, known_at)
+
+    def runs_of_jobs(
+        self, jobs: Collection[JobKey], known_at: datetime | None
+    ) -> dict[JobKey, list[RunInfo]]:
+        """Every run of these jobs known at ``known_at``."""
+        return run_reads.runs_of_jobs(self.conn, jobs, known_at)
+
+    def jobs_of_runs(self, run_ids: Collection[str], known_at: datetime | None) -> set[JobKey]:
+        """The jobs these runs belong to (one light query, no states)."""
+        return run_reads.jobs_of_runs(self.conn, run_ids, known_at)
+
+    def stored_tables(self, table_ids: Collection[int]) -> dict[int, StoredTable]:
+        """Table rows by id."""
+        return run_reads.stored_tables(self.conn, table_ids)
+
+    def snapshot_keys(
+        self,
+        table: StoredTable,
+        incarnation: str,
+        snapshot_ids: Collection[int],
+        known_at: datetime | None,
+    ) -> dict[int, list[tuple[str, str]]]:
+        """The run-naming keys found in these commits."""
+        return run_reads.snapshot_keys(self.conn, table, incarnation, snapshot_ids, known_at)
+
+    def runs_with_keys(
+        self, keys: Collection[tuple[str, str]], known_at: datetime | None
+    ) -> dict[tuple[str, str], set[str]]:
+        """The runs whose events carried these engine ids (or whose id is the value, for run_id)."""
+        return run_reads.runs_with_keys(self.conn, keys, known_at)
+
+    def ref_history(self, table: StoredTable, known_at: datetime | None = None) -> list[StoredRef]:
+        """Every state every ref of the table had, oldest first, each with when it ended."""
+        return ref_reads.ref_history(self.conn, table, known_at)
+
+    def refs_in(
+        self,
+        table: StoredTable,
+        incarnation_id: int,
+        as_of: datetime,
+        known_at: datetime | None = None,
+    ) -> list[StoredRef]:
+        """The refs of one incarnation (by its store key) alive at ``as_of``, by name."""
+        return ref_reads.refs_in(self.conn, table, incarnation_id, as_of, known_at)
+
+    def refs_as_of(
+        self, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+    ) -> list[StoredRef]:
+        """The refs alive at ``as_of`` in the incarnation alive then, by name."""
+        return ref_reads.refs_as_of(self.conn, table, as_of, known_at)
+
+    def ref_names(self, table: StoredTable, known_at: datetime | None = None) -> set[str]:
+        """Every ref name the table ever had (in any incarnation)."""
+        return ref_reads.ref_names(self.conn, table, known_at)
+
+    def column_edges_from(
+        self, table_ids: set[int], known_at: datetime | None
+    ) -> list[ColumnEdgeRow]:
+        """Every column edge whose input is one of these tables."""
+        return edge_reads.column_edges_from(self.conn, table_ids, known_at)
