@@ -20,6 +20,12 @@ class Format(StrEnum):
     ICEBERG = "iceberg"
     DELTA = "delta"
 
+    @property
+    def numbers_versions(self) -> bool:
+        """Snapshot ids are version numbers in commit order (Delta); otherwise they are
+        opaque and commit time orders them (Iceberg)."""
+        return self is Format.DELTA
+
 
 @dataclass(frozen=True, order=True)
 class TableRef:

@@ -33,6 +33,22 @@ def test_no_sqlalchemy_above_the_store(path: Path) -> None:
     assert not leaked, f"{path.relative_to(PACKAGE)} imports {sorted(leaked)}"
 
 
+FORMAT_BRANCH = ("Format.DELTA", "Format.ICEBERG")
+OUTSIDE_THE_SOURCES = [
+    p
+    for p in sorted(PACKAGE.rglob("*.py"))
+    if "sources" not in p.relative_to(PACKAGE).parts and p.name not in ("model.py", "config.py")
+]
+
+
+@pytest.mark.parametrize("path", OUTSIDE_THE_SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_format_branch_outside_the_sources(path: Path) -> None:
+    """Formats are data (``sources/snapshot_data.py``, ``Capabilities``); config only checks
+    which keys a format's source takes."""
+    text = path.read_text(encoding="utf-8")
+    assert not any(name in text for name in FORMAT_BRANCH), path.relative_to(PACKAGE)
+
+
 @pytest.mark.parametrize("path", _modules(*ABOVE_THE_STORE), ids=lambda p: p.name)
 def test_reads_above_the_store_go_through_the_reader(path: Path) -> None:
     text = path.read_text(encoding="utf-8")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from temporal_lineage.config import Settings
 from temporal_lineage.errors import ConfigError
-from temporal_lineage.model import Format
 from temporal_lineage.query.provenance import Provenance
 from temporal_lineage.query.reproduce import PinnedTable
 from temporal_lineage.sources.factory import read_options
-from temporal_lineage.sources.iceberg_metadata import IcebergCursor
+from temporal_lineage.sources.snapshot_data import SNAPSHOT_DATA
 from temporal_lineage.store import Store
 
 
@@ -25,10 +24,8 @@ def pinned_tables(store: Store, settings: Settings, graph: Provenance) -> list[P
             if key in seen:
                 continue
             seen.add(key)
-            location = table.location
-            if table.format is Format.ICEBERG:
-                cursor = IcebergCursor.decode(reader.table_cursor(table))
-                location = cursor.location if cursor is not None else location
+            cursor = reader.table_cursor(table)
+            location = SNAPSHOT_DATA[table.format].read_location(table.location, cursor)
             schema_id = snap.snapshot.schema_id
             schema = (
                 reader.schema_by_id(table, snap.incarnation, schema_id)

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from temporal_lineage.config import Settings
 from temporal_lineage.errors import ConfigError
 from temporal_lineage.model import Format, StoredSnapshot, TableRef
-from temporal_lineage.sources import delta_data, iceberg_data
 from temporal_lineage.sources.factory import read_options
-from temporal_lineage.sources.iceberg_metadata import IcebergCursor
+from temporal_lineage.sources.snapshot_data import SNAPSHOT_DATA
 from temporal_lineage.store import Store
 from temporal_lineage.times import format_time
 
@@ -28,9 +27,7 @@ def unreadable_at_source(
 ) -> dict[int, str | None]:
     """Why each snapshot of one table can no longer be read (None: it can), by the format's
     own file checks; ``location`` is the Iceberg metadata file or the Delta root."""
-    if table_format is Format.ICEBERG:
-        return iceberg_data.unreadable_snapshots(location, snapshot_ids, options, progress)
-    return delta_data.unreadable_versions(location, snapshot_ids, options, progress)
+    return SNAPSHOT_DATA[table_format].unreadable(location, snapshot_ids, options, progress)
 
 
 def unreadable(
@@ -49,7 +46,7 @@ def unreadable(
     with store.reader() as reader:
         table = reader.get_table(ref)
         current = reader.current_incarnation(table)
-        cursor = IcebergCursor.decode(reader.table_cursor(table))
+        cursor = reader.table_cursor(table)
     found: dict[tuple[str, int], str | None] = {}
     alive: list[int] = []
     for snap in snapshots:
@@ -69,9 +66,7 @@ def unreadable(
         options = read_options(settings.source(ref.source))
     except ConfigError:
         options = {}  # a source no longer configured: local files can still be checked
-    location = table.location
-    if table.format is Format.ICEBERG and cursor is not None:
-        location = cursor.location  # the metadata file last read
+    location = SNAPSHOT_DATA[table.format].read_location(table.location, cursor)
     causes = unreadable_at_source(table.format, location, alive, options, progress)
     found.update({(current, snapshot_id): why for snapshot_id, why in causes.items()})
     return found

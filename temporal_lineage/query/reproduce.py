@@ -26,7 +26,7 @@ from temporal_lineage.errors import DataMismatch, DataUnavailable, InvalidManife
 from temporal_lineage.model import MAIN, Field, Format, TableRef
 from temporal_lineage.query.readability import unreadable_at_source
 from temporal_lineage.redaction import redact
-from temporal_lineage.sources import delta_data, iceberg_data
+from temporal_lineage.sources.snapshot_data import SNAPSHOT_DATA, SnapshotData
 from temporal_lineage.times import format_time, now, parse_time
 
 MANIFEST_VERSION = 1
@@ -65,11 +65,13 @@ class PinnedTable:
 # --- reading -----------------------------------------------------------------------------
 
 
+def _data(p: PinnedTable) -> SnapshotData:
+    return SNAPSHOT_DATA[p.format]
+
+
 def pinned_label(p: PinnedTable) -> str:
     """How messages name a pinned table: ``<table> snapshot <id>`` / ``<table> version <n>``."""
-    if p.format is Format.DELTA:
-        return delta_data.version_label(p.table, p.snapshot_id)
-    return iceberg_data.snapshot_label(p.table, p.snapshot_id)
+    return _data(p).label(p.table, p.snapshot_id)
 
 
 def read_pinned(p: PinnedTable) -> pa.Table:
@@ -79,17 +81,12 @@ def read_pinned(p: PinnedTable) -> pa.Table:
         DataUnavailable: one line naming table, snapshot and cause (expired snapshot,
             commit file removed by log cleanup, data file vanished...).
     """
-    if p.format is Format.DELTA:
-        return delta_data.read_version(p.table, p.location, p.snapshot_id, p.storage_options)
-    return iceberg_data.read_snapshot(p.table, p.location, p.snapshot_id, p.storage_options)
+    return _data(p).read(p.table, p.location, p.snapshot_id, p.storage_options)
 
 
 def _measure(p: PinnedTable) -> tuple[int, str]:
     """Row count and fingerprint, streaming the rows (memory bounded by one batch)."""
-    if p.format is Format.DELTA:
-        reader = delta_data.version_reader(p.table, p.location, p.snapshot_id, p.storage_options)
-    else:
-        reader = iceberg_data.snapshot_reader(p.table, p.location, p.snapshot_id, p.storage_options)
+    reader = _data(p).stream(p.table, p.location, p.snapshot_id, p.storage_options)
     return _digest(reader.schema, reader)
 
 
@@ -264,103 +261,9 @@ def _list(array: pa.Array) -> tuple[pa.Array, str]:
 
 
 def recipes(p: PinnedTable) -> dict[str, str]:
-    """Snippets a user can paste to read the pinned snapshot, by reader.
-
-    polars, the format's own library (pyiceberg / deltalake), Spark SQL and Trino SQL.
-    Python snippets leave a polars frame in ``df`` or a pyarrow table in ``table``; storage
-    option values are never written out (placeholders name the keys).
-    """
+    """Snippets a user can paste to read the pinned snapshot, by reader (the format's own)."""
     ref = TableRef.from_user_string(p.table)
-    parts = ref.identifier.split(".")
-    n = p.snapshot_id
-    where = json.dumps(p.location)
-    if p.format is Format.ICEBERG:
-        properties = _options_argument("properties", p.storage_options)
-        options = _options_argument("storage_options", p.storage_options)
-        return {
-            "polars": (
-                "# set POLARS_ICEBERG_PLANNER=pyiceberg in the environment (else polars warns)\n"
-                "import polars as pl\n"
-                f"df = pl.scan_iceberg({where}, snapshot_id={n}{options}).collect()"
-            ),
-            "pyiceberg": (
-                "from pyiceberg.table import StaticTable\n"
-                f"table = StaticTable.from_metadata({where}{properties})"
-                f".scan(snapshot_id={n}).to_arrow()"
-            ),
-            "spark_sql": f"SELECT * FROM {_spark_name([ref.source, *parts])} VERSION AS OF {n}",
-            "trino_sql": f"SELECT * FROM {_trino_name(ref.source, parts)} FOR VERSION AS OF {n}",
-        }
-    options = _options_argument("storage_options", p.storage_options)
-    query_builder = (
-        "import pyarrow as pa\n"
-        "from deltalake import DeltaTable, QueryBuilder\n"
-        f"dt = DeltaTable({where}, version={n}{options})\n"
-        'table = pa.table(QueryBuilder().register("t", dt).execute("select * from t"))'
-    )
-    if any(f.physical_name for f in p.fields):
-        polars = (
-            "# polars refuses column-mapped Delta tables (delta.columnMapping.mode):\n"
-            "# read through deltalake's QueryBuilder, which maps physical column names\n"
-            f"import polars as pl\n{query_builder}\ndf = pl.from_arrow(table)"
-        )
-    else:
-        polars = f"import polars as pl\ndf = pl.read_delta({where}, version={n}{options})"
-    schema = ".".join(parts[:-1]) or "default"
-    trino_table = _trino_name(ref.source, [schema, parts[-1]])
-    return {
-        "polars": polars,
-        "deltalake": (
-            "# QueryBuilder, not to_pyarrow_table(): that returns all-null columns for\n"
-            f"# column-mapped tables\n{query_builder}"
-        ),
-        "spark_sql": f"SELECT * FROM delta.{_spark_quote(p.location)} VERSION AS OF {n}",
-        "trino_sql": (
-            f"-- register the table first: CALL {_trino_quote(ref.source)}.system.register_table("
-            f"schema_name => {_sql_string(schema)}, table_name => {_sql_string(parts[-1])}, "
-            f"table_location => {_sql_string(p.location)})\n"
-            f"SELECT * FROM {trino_table} FOR VERSION AS OF {n}"
-        ),
-    }
-
-
-def _options_argument(name: str, options: Mapping[str, str]) -> str:
-    """``, name={"KEY": "..."}`` with placeholders for the values (credentials stay out)."""
-    if not options:
-        return ""
-    return f", {name}={{" + ", ".join(f'{json.dumps(k)}: "..."' for k in sorted(options)) + "}"
-
-
-def _spark_quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
-def _spark_name(parts: Sequence[str]) -> str:
-    """``lake.raw.events`` as Spark names it (catalog, namespace levels, table).
-
-    >>> _spark_name(["lake", "raw", "events"])
-    '`lake`.`raw`.`events`'
-    """
-    return ".".join(_spark_quote(part) for part in parts)
-
-
-def _trino_quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _trino_name(catalog: str, parts: Sequence[str]) -> str:
-    """Catalog, schema (nested namespaces joined with dots, as Trino spells them), table.
-
-    >>> _trino_name("lake", ["raw", "events"])
-    '"lake"."raw"."events"'
-    """
-    schema = ".".join(parts[:-1])
-    names = [catalog, schema, parts[-1]] if schema else [catalog, parts[-1]]
-    return ".".join(_trino_quote(name) for name in names)
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return _data(p).recipes(ref, p.location, p.snapshot_id, p.storage_options, p.fields)
 
 
 # --- manifests ---------------------------------------------------------------------------
@@ -400,9 +303,7 @@ def _unreadable(p: PinnedTable) -> str | None:
     cause = causes[p.snapshot_id]
     if cause is None:
         return None
-    if p.format is Format.DELTA:
-        return f"{delta_data.version_label(p.table, p.snapshot_id)}: {cause}"
-    return f"{iceberg_data.snapshot_label(p.table, p.snapshot_id)}: {cause}"
+    return f"{pinned_label(p)}: {cause}"
 
 
 def _table_entry(p: PinnedTable) -> dict[str, Any]:

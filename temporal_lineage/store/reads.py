@@ -103,7 +103,7 @@ def list_snapshots(
     """
     order = (
         [t.snapshots.c.snapshot_id]
-        if table.format is Format.DELTA
+        if table.format.numbers_versions
         else [t.snapshots.c.committed_at, t.snapshots.c.sequence_number, t.snapshots.c.snapshot_id]
     )
     rows = conn.execute(
