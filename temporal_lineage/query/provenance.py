@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from temporal_lineage.model import (
     StoredSnapshot,
     TableRef,
 )
-from temporal_lineage.query.links import InputLink, producers, run_inputs
+from temporal_lineage.query.links import InputLink, Producer, producers, run_inputs
 from temporal_lineage.query.refs import snapshot_of_ref
 from temporal_lineage.store import Store, StoredTable, StoreReader
 
@@ -89,60 +89,116 @@ def provenance(
         edges: list[ProvenanceEdge] = []
         if head is None:
             return Provenance(ref, as_of, known_at, (), (), ref_name)
-        queue: deque[tuple[StoredTable, StoredSnapshot, int]] = deque([(root, head, 0)])
         nodes[_key(NodeRef(ref), head)] = ProvenanceNode(NodeRef(ref), root, head, None, None, ())
-        while queue:
-            table, snap, depth = queue.popleft()
-            produced = producers(reader, table, [snap], known_at).get(snap.snapshot.snapshot_id)
-            kept = preserved_data(reader, table, snap, known_at)
-            if kept is not None and depth < max_depth:
+        level: list[tuple[StoredTable, StoredSnapshot]] = [(root, head)]
+        depth = 0
+        while level:
+            # One level at a time, its reads batched (statements grow with depth and tables,
+            # not with nodes); then each node of it, in breadth-first order as before.
+            reads = _LevelReads.load(reader, level, known_at, deeper=depth < max_depth)
+            following: list[tuple[StoredTable, StoredSnapshot]] = []
+            for table, snap in level:
                 node = NodeRef(table.ref)
-                keepers, evidence = kept
-                maintenance = produced.run_id if produced is not None else None
-                nodes[_key(node, snap)] = ProvenanceNode(
-                    node, table, snap, None, None, evidence, maintenance
-                )
-                for keeper in keepers:
-                    edges.append(
-                        ProvenanceEdge(
-                            node,
-                            keeper.snapshot.snapshot_id,
-                            node,
-                            snap.snapshot.snapshot_id,
-                            maintenance,
-                            evidence,
-                        )
+                produced = reads.producer(table, snap)
+                kept = reads.kept.get(_key(node, snap))
+                if kept is not None and depth < max_depth:
+                    keepers, evidence = kept
+                    maintenance = produced.run_id if produced is not None else None
+                    nodes[_key(node, snap)] = ProvenanceNode(
+                        node, table, snap, None, None, evidence, maintenance
                     )
-                    if _key(node, keeper) not in nodes:
-                        nodes[_key(node, keeper)] = ProvenanceNode(
-                            node, table, keeper, None, None, ()
+                    for keeper in keepers:
+                        edges.append(
+                            ProvenanceEdge(
+                                node,
+                                keeper.snapshot.snapshot_id,
+                                node,
+                                snap.snapshot.snapshot_id,
+                                maintenance,
+                                evidence,
+                            )
                         )
-                        queue.append((table, keeper, depth + 1))
-                continue
-            if produced is None:
-                continue
-            infos = reader.run_infos([produced.run_id], known_at)
-            run = infos.get(produced.run_id)
-            node = NodeRef(table.ref)
-            nodes[_key(node, snap)] = ProvenanceNode(
-                node, table, snap, produced.run_id, run, produced.evidence
-            )
-            if run is None or depth >= max_depth:
-                continue
-            for link in run_inputs(reader, {run.run_id: run}, known_at)[run.run_id]:
-                edges.append(_edge(link, node, snap, run.run_id))
-                key = _key(link.node, link.snapshot)
-                if key in nodes:
+                        if _key(node, keeper) not in nodes:
+                            nodes[_key(node, keeper)] = ProvenanceNode(
+                                node, table, keeper, None, None, ()
+                            )
+                            following.append((table, keeper))
                     continue
-                nodes[key] = ProvenanceNode(link.node, link.table, link.snapshot, None, None, ())
-                if link.table is not None and link.snapshot is not None:
-                    queue.append((link.table, link.snapshot, depth + 1))
+                if produced is None:
+                    continue
+                run = reads.runs.get(produced.run_id)
+                nodes[_key(node, snap)] = ProvenanceNode(
+                    node, table, snap, produced.run_id, run, produced.evidence
+                )
+                if run is None or depth >= max_depth:
+                    continue
+                for link in reads.inputs[run.run_id]:
+                    edges.append(_edge(link, node, snap, run.run_id))
+                    key = _key(link.node, link.snapshot)
+                    if key in nodes:
+                        continue
+                    nodes[key] = ProvenanceNode(
+                        link.node, link.table, link.snapshot, None, None, ()
+                    )
+                    if link.table is not None and link.snapshot is not None:
+                        following.append((link.table, link.snapshot))
+            level, depth = following, depth + 1
     return Provenance(ref, as_of, known_at, tuple(nodes.values()), tuple(edges), ref_name)
+
+
+Kept = tuple[list[StoredSnapshot], tuple[Evidence, ...]]
+"""The snapshots whose data a data-preserving commit keeps, and the evidence why."""
+
+
+@dataclass(frozen=True)
+class _LevelReads:
+    """What one level of the closure needs from the store, read in batches."""
+
+    producers: dict[tuple[int, int], Producer]
+    """(table id, snapshot id) -> the run that produced it."""
+    kept: dict[tuple[str, str | None, int | None], Kept]
+    runs: dict[str, RunInfo]
+    inputs: dict[str, list[InputLink]]
+
+    @classmethod
+    def load(
+        cls,
+        reader: StoreReader,
+        level: Sequence[tuple[StoredTable, StoredSnapshot]],
+        known_at: datetime | None,
+        *,
+        deeper: bool,
+    ) -> _LevelReads:
+        by_table: dict[int, tuple[StoredTable, list[StoredSnapshot]]] = {}
+        for table, snap in level:
+            by_table.setdefault(table.table_id, (table, []))[1].append(snap)
+        found: dict[tuple[int, int], Producer] = {}
+        for table, snaps in by_table.values():
+            for snapshot_id, producer in producers(reader, table, snaps, known_at).items():
+                found[(table.table_id, snapshot_id)] = producer
+        kept: dict[tuple[str, str | None, int | None], Kept] = {}
+        if deeper:
+            for table, snap in level:
+                preserved = preserved_data(reader, table, snap, known_at)
+                if preserved is not None:
+                    kept[_key(NodeRef(table.ref), snap)] = preserved
+        wanted = {
+            found[(table.table_id, snap.snapshot.snapshot_id)].run_id
+            for table, snap in level
+            if (table.table_id, snap.snapshot.snapshot_id) in found
+            and _key(NodeRef(table.ref), snap) not in kept
+        }
+        runs = reader.run_infos(wanted, known_at) if wanted else {}
+        inputs = run_inputs(reader, runs, known_at) if deeper and runs else {}
+        return cls(found, kept, runs, inputs)
+
+    def producer(self, table: StoredTable, snap: StoredSnapshot) -> Producer | None:
+        return self.producers.get((table.table_id, snap.snapshot.snapshot_id))
 
 
 def preserved_data(
     reader: StoreReader, table: StoredTable, snap: StoredSnapshot, known_at: datetime | None
-) -> tuple[list[StoredSnapshot], tuple[Evidence, ...]] | None:
+) -> Kept | None:
     """The snapshots whose data ``snap`` keeps, when it is a data-preserving commit.
 
     Its parent for a commit that kept every row; the restored version for a Delta RESTORE;
