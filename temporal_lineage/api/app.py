@@ -18,6 +18,7 @@ from temporal_lineage import __version__
 from temporal_lineage.api import (
     history_routes,
     ingest_routes,
+    layout_routes,
     lineage_routes,
     problems,
     service_routes,
@@ -68,7 +69,7 @@ def create_app(
     )
     app.state.lineage = state
     problems.install(app)
-    for module in (history_routes, lineage_routes, ingest_routes, service_routes):
+    for module in (history_routes, lineage_routes, layout_routes, ingest_routes, service_routes):
         app.include_router(module.router)
     if UI_DIR.is_dir():
         app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")

@@ -4,6 +4,9 @@ Steps: break cycles (depth-first back edges are reversed), longest-path layering
 sources, sources pulled right next to their first consumer, long edges split by dummy
 points, barycentre sweeps to reduce crossings (the best order seen is kept), then
 vertical positions that sit each node near its neighbours' mean without overlaps.
+
+The one layout of the project: the HTML report draws with the defaults, the browser UI
+asks the API for a layout with its own ``Spacing`` and ``Method``.
 """
 
 from __future__ import annotations
@@ -64,6 +67,32 @@ class Spacing:
     node_gap: float = 18.0
     dummy_gap: float = 8.0
     margin: float = 16.0
+    dummy_height: float = 0.0
+    """Room a long edge's bend point takes in a layer (it keeps boxes off the line)."""
+    min_column_width: float = 0.0
+    """No layer's column is narrower than this."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the layout searches and sizes: the choices on which its two users differ."""
+
+    sources_first: bool = False
+    """Break cycles from the sources first, so the edges reversed close a cycle late."""
+    order_sweeps: int = 12
+    """At most this many half sweeps (down, up, down, ...) of barycentre ordering."""
+    score_every_sweep: bool = False
+    """Count crossings after every half sweep, not only after each down and up pair."""
+    stale_scores: int | None = 2
+    """Stop ordering after this many scores without fewer crossings (None: never)."""
+    place_passes: int = 6
+    """Half passes (down, up, ...) pulling each layer towards its neighbours."""
+    final_pass_both_ways: bool = False
+    """One last pass pulling every layer towards its neighbours on both sides."""
+    dummy_weight: float = 1.0
+    """How firmly a bend point holds its target when a layer is fitted (a node: 1)."""
+    own_width: bool = False
+    """Each box keeps its own width (else it is as wide as its column)."""
 
 
 def _index(
@@ -80,14 +109,20 @@ def _index(
     return list(names), list(pairs)
 
 
-def _acyclic(count: int, pairs: Sequence[tuple[int, int]]) -> list[bool]:
+def _acyclic(count: int, pairs: Sequence[tuple[int, int]], sources_first: bool) -> list[bool]:
     """For each edge, whether it must be reversed to make the graph acyclic (DFS back edges)."""
     out: list[list[tuple[int, int]]] = [[] for _ in range(count)]
     for number, (source, target) in enumerate(pairs):
         out[source].append((target, number))
     state = [0] * count  # 0 unseen, 1 on the stack, 2 done
     flip = [False] * len(pairs)
-    for start in range(count):
+    starts: Sequence[int] = range(count)
+    if sources_first:
+        fed = [False] * count
+        for _, target in pairs:
+            fed[target] = True
+        starts = sorted(starts, key=fed.__getitem__)
+    for start in starts:
         if state[start]:
             continue
         state[start] = 1
@@ -131,16 +166,39 @@ def _layers(count: int, dag: Sequence[tuple[int, int]]) -> list[int]:
     return layer
 
 
-def assign_layers(keys: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+def _layered(
+    keys: Sequence[str], edges: Sequence[tuple[str, str]], method: Method
+) -> tuple[list[str], list[tuple[int, int]], list[bool], list[tuple[int, int]], list[int]]:
+    """Names, distinct edges, which of them are reversed, the acyclic edges and the layers."""
+    names, pairs = _index(keys, edges)
+    flip = _acyclic(len(names), pairs, method.sources_first)
+    dag = [(t, s) if f else (s, t) for (s, t), f in zip(pairs, flip, strict=True)]
+    return names, pairs, flip, dag, _layers(len(names), dag)
+
+
+def assign_layers(
+    keys: Sequence[str], edges: Sequence[tuple[str, str]], *, method: Method | None = None
+) -> dict[str, int]:
     """The layer of every node: every edge of an acyclic graph goes to a higher layer.
 
     >>> assign_layers(["a", "b", "c", "d"], [("a", "b"), ("b", "d"), ("c", "d")])
     {'a': 0, 'b': 1, 'c': 1, 'd': 2}
     """
-    names, pairs = _index(keys, edges)
-    flip = _acyclic(len(names), pairs)
-    dag = [(t, s) if f else (s, t) for (s, t), f in zip(pairs, flip, strict=True)]
-    return dict(zip(names, _layers(len(names), dag), strict=True))
+    names, _, _, _, layer = _layered(keys, edges, method or Method())
+    return dict(zip(names, layer, strict=True))
+
+
+def bend_points(
+    keys: Sequence[str], edges: Sequence[tuple[str, str]], *, method: Method | None = None
+) -> int:
+    """How many bend points the long edges of the layout pass through (its size beyond the
+    nodes: a caller can refuse a graph before laying it out).
+
+    >>> bend_points(["a", "b", "c"], [("a", "b"), ("b", "c"), ("a", "c")])
+    1
+    """
+    _, _, _, dag, layer = _layered(keys, edges, method or Method())
+    return sum(layer[target] - layer[source] - 1 for source, target in dag)
 
 
 def _count_crossings(
@@ -195,17 +253,21 @@ def _order(
     up: Sequence[Sequence[int]],
     down: Sequence[Sequence[int]],
     position: list[int],
-    rounds: int,
+    method: Method,
 ) -> int:
     """Barycentre sweeps down and up; leaves the order with the fewest crossings seen."""
     best = _count_crossings(ranks, down, position)
     best_ranks = [list(layer) for layer in ranks]
     stale = 0
-    for _ in range(rounds):
-        if best == 0 or stale >= 2:
+    for number in range(method.order_sweeps):
+        if best == 0 or (method.stale_scores is not None and stale >= method.stale_scores):
             break
-        _sweep(ranks, up, position, range(1, len(ranks)))
-        _sweep(ranks, down, position, range(len(ranks) - 2, -1, -1))
+        if number % 2 == 0:
+            _sweep(ranks, up, position, range(1, len(ranks)))
+        else:
+            _sweep(ranks, down, position, range(len(ranks) - 2, -1, -1))
+        if not (method.score_every_sweep or number % 2 == 1):
+            continue
         crossings = _count_crossings(ranks, down, position)
         if crossings < best:
             best, best_ranks, stale = crossings, [list(layer) for layer in ranks], 0
@@ -218,26 +280,32 @@ def _order(
     return best
 
 
-def _place(targets: Sequence[float], gaps: Sequence[float]) -> list[float]:
-    """Positions nearest the targets (least squares) keeping ``gaps[i]`` between i and i+1.
+def _place(
+    targets: Sequence[float], gaps: Sequence[float], weights: Sequence[float]
+) -> list[float]:
+    """Positions nearest the targets (weighted least squares) keeping ``gaps[i]`` between i
+    and i+1.
 
-    >>> _place([0.0, 0.0, 10.0], [4.0, 4.0])
+    >>> _place([0.0, 0.0, 10.0], [4.0, 4.0], [1.0, 1.0, 1.0])
     [-2.0, 2.0, 10.0]
+    >>> _place([0.0, 0.0], [4.0], [1.0, 3.0])
+    [-3.0, 1.0]
     """
     offsets = [0.0]
     for gap in gaps:
         offsets.append(offsets[-1] + gap)
     # pool adjacent violators on the shifted targets: a non-decreasing fit
-    blocks: list[list[float]] = []  # [sum, count]
-    for target, offset in zip(targets, offsets, strict=True):
-        blocks.append([target - offset, 1.0])
+    blocks: list[list[float]] = []  # [weighted sum, weight, count]
+    for target, offset, weight in zip(targets, offsets, weights, strict=True):
+        blocks.append([(target - offset) * weight, weight, 1.0])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            total, count = blocks.pop()
+            total, weight_sum, count = blocks.pop()
             blocks[-1][0] += total
-            blocks[-1][1] += count
+            blocks[-1][1] += weight_sum
+            blocks[-1][2] += count
     fitted: list[float] = []
-    for total, count in blocks:
-        fitted.extend([total / count] * int(count))
+    for total, weight_sum, count in blocks:
+        fitted.extend([total / weight_sum] * int(count))
     return [value + offset for value, offset in zip(fitted, offsets, strict=True)]
 
 
@@ -248,9 +316,11 @@ def _vertical(
     heights: Sequence[float],
     real: int,
     spacing: Spacing,
+    method: Method,
 ) -> list[float]:
     """Centre y of every node: stacked first, then pulled towards neighbours a few times."""
     centre = [0.0] * len(heights)
+    weight = [1.0] * real + [method.dummy_weight] * (len(heights) - real)
 
     def gaps(layer: Sequence[int]) -> list[float]:
         return [
@@ -259,26 +329,34 @@ def _vertical(
             for a, b in zip(layer, layer[1:], strict=False)
         ]
 
-    for layer in ranks:
-        stacked = _place([0.0] * len(layer), gaps(layer))
-        for node, value in zip(layer, stacked, strict=True):
+    def fit(layer: Sequence[int], targets: Sequence[float]) -> None:
+        placed = _place(targets, gaps(layer), [weight[node] for node in layer])
+        for node, value in zip(layer, placed, strict=True):
             centre[node] = value
+
+    for layer in ranks:
+        fit(layer, [0.0] * len(layer))
 
     def pull(numbers: Sequence[int], neighbours: Sequence[Sequence[int]]) -> None:
         for number in numbers:
             layer = ranks[number]
-            targets = [
-                sum(centre[n] for n in neighbours[node]) / len(neighbours[node])
-                if neighbours[node]
-                else centre[node]
-                for node in layer
-            ]
-            for node, value in zip(layer, _place(targets, gaps(layer)), strict=True):
-                centre[node] = value
+            fit(
+                layer,
+                [
+                    sum(centre[n] for n in neighbours[node]) / len(neighbours[node])
+                    if neighbours[node]
+                    else centre[node]
+                    for node in layer
+                ],
+            )
 
-    for _ in range(3):
-        pull(range(1, len(ranks)), up)
-        pull(range(len(ranks) - 2, -1, -1), down)
+    for number in range(method.place_passes):
+        if number % 2 == 0:
+            pull(range(1, len(ranks)), up)
+        else:
+            pull(range(len(ranks) - 2, -1, -1), down)
+    if method.final_pass_both_ways:
+        pull(range(len(ranks)), [[*above, *below] for above, below in zip(up, down, strict=True)])
     return centre
 
 
@@ -287,8 +365,9 @@ def layout_graph(
     edges: Sequence[tuple[str, str]],
     *,
     widths: Mapping[str, float] | None = None,
+    heights: Mapping[str, float] | None = None,
     spacing: Spacing | None = None,
-    rounds: int = 6,
+    method: Method | None = None,
 ) -> GraphLayout:
     """Lay a directed graph out in layers from left (sources) to right (sinks).
 
@@ -297,20 +376,20 @@ def layout_graph(
         edges: (source, target) pairs; keys only named here are added, loops and repeats
             are dropped.
         widths: the box width each node wants; a layer is as wide as its widest node.
+        heights: the box height each node wants (else ``spacing.node_height``).
         spacing: distances of the drawing.
-        rounds: at most this many down+up barycentre sweeps.
+        method: how the layout searches and sizes (the defaults are the report's).
 
     >>> layout = layout_graph(["a", "b", "c"], [("a", "c"), ("b", "c")])
     >>> [layout.boxes[k].layer for k in "abc"], layout.crossings
     ([0, 0, 1], 0)
     """
     space = spacing or Spacing()
+    how = method or Method()
     wanted = widths or {}
-    names, pairs = _index(keys, edges)
+    tall = heights or {}
+    names, pairs, flip, dag, layer = _layered(keys, edges, how)
     real = len(names)
-    flip = _acyclic(real, pairs)
-    dag = [(t, s) if f else (s, t) for (s, t), f in zip(pairs, flip, strict=True)]
-    layer = _layers(real, dag)
 
     up: list[list[int]] = [[] for _ in range(real)]
     down: list[list[int]] = [[] for _ in range(real)]
@@ -336,18 +415,20 @@ def layout_graph(
     for nodes in ranks:
         for rank, node in enumerate(nodes):
             position[node] = rank
-    crossings = _order(ranks, up, down, position, rounds)
+    crossings = _order(ranks, up, down, position, how)
 
-    heights = [space.node_height] * real + [0.0] * (len(layer) - real)
-    centre = _vertical(ranks, up, down, heights, real, space)
-    top = min((centre[n] - heights[n] / 2 for n in range(len(layer))), default=0.0)
+    height_of = [tall.get(name, space.node_height) for name in names]
+    height_of += [space.dummy_height] * (len(layer) - real)
+    centre = _vertical(ranks, up, down, height_of, real, space, how)
+    top = min((centre[n] - height_of[n] / 2 for n in range(len(layer))), default=0.0)
     shift = space.margin - top
-    bottom = max((centre[n] + heights[n] / 2 for n in range(len(layer))), default=0.0)
+    bottom = max((centre[n] + height_of[n] / 2 for n in range(len(layer))), default=0.0)
 
+    width_of = [wanted.get(name, space.default_width) for name in names]
     column: list[float] = []
     for nodes in ranks:
-        sizes = [wanted.get(names[n], space.default_width) for n in nodes if n < real]
-        column.append(max(sizes, default=24.0))
+        sizes = [width_of[n] for n in nodes if n < real]
+        column.append(max(space.min_column_width, max(sizes, default=24.0)))
     left = [space.margin]
     for size in column[:-1]:
         left.append(left[-1] + size + space.layer_gap)
@@ -355,21 +436,22 @@ def layout_graph(
     def r(value: float) -> float:
         return round(value, 1)
 
+    box_width = width_of if how.own_width else [column[layer[n]] for n in range(real)]
     boxes = {
         names[n]: NodeBox(
             key=names[n],
             layer=layer[n],
             order=position[n],
             x=r(left[layer[n]]),
-            y=r(centre[n] + shift - heights[n] / 2),
-            width=r(column[layer[n]]),
-            height=r(heights[n]),
+            y=r(centre[n] + shift - height_of[n] / 2),
+            width=r(box_width[n]),
+            height=r(height_of[n]),
         )
         for n in range(real)
     }
     routes: list[EdgeRoute] = []
     for (source, target), flipped, chain in zip(pairs, flip, chains, strict=True):
-        points: list[Point] = [(left[layer[chain[0]]] + column[layer[chain[0]]], centre[chain[0]])]
+        points: list[Point] = [(left[layer[chain[0]]] + box_width[chain[0]], centre[chain[0]])]
         for dummy in chain[1:-1]:
             points.append((left[layer[dummy]], centre[dummy]))
             points.append((left[layer[dummy]] + column[layer[dummy]], centre[dummy]))

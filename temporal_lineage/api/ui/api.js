@@ -50,11 +50,17 @@ function url(path, params) {
   return target;
 }
 
-async function request(path, params) {
+async function request(path, params, body) {
   const headers = { Accept: "application/json" };
   const token = storedToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(url(path, params), { headers });
+  const init = { headers };
+  if (body !== undefined) {
+    init.method = "POST";
+    init.body = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(url(path, params), init);
   if (response.ok) return response;
   let detail = `${response.status} ${response.statusText}`;
   try {
@@ -71,6 +77,12 @@ async function request(path, params) {
 /** GET a JSON answer (64-bit integers kept exact). */
 export async function getJson(path, params) {
   const response = await request(path, params);
+  return parseJson(await response.text());
+}
+
+/** POST a JSON body to a read endpoint and parse its JSON answer (64-bit integers kept exact). */
+export async function postJson(path, body) {
+  const response = await request(path, null, body);
   return parseJson(await response.text());
 }
 

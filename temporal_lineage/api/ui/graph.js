@@ -1,7 +1,7 @@
-// An SVG graph view: layered layout, pan (drag), zoom (wheel, buttons), fit, find a node.
+// An SVG graph view: the server's layered layout, pan (drag), zoom (wheel, buttons), fit, find a node.
 
+import { postJson } from "./api.js";
 import { ellipsize, h, s } from "./dom.js";
-import { layoutGraph } from "./layout.js";
 
 /** Evidence kinds, strongest first; an edge is drawn in the style of its strongest kind. */
 export const EVIDENCE_KINDS = [
@@ -33,6 +33,15 @@ const MAX_ZOOM = 4;
 function nodeWidth(lines) {
   const longest = Math.max(...lines.map((line) => String(line || "").length));
   return Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, longest * CHAR_WIDTH + 2 * PAD));
+}
+
+/** The server's layout of nodes ({id, width, height}) and edges, boxes as a Map by id. */
+async function layoutGraph(nodes, edges) {
+  const answer = await postJson("layout", {
+    nodes,
+    edges: edges.map((edge) => ({ from: edge.from, to: edge.to })),
+  });
+  return { ...answer, boxes: new Map(answer.boxes.map((box) => [box.id, box])) };
 }
 
 function pathOf(points) {
@@ -67,6 +76,7 @@ export class GraphView {
     this.needsFit = false;
     this.selected = null;
     this.frame = 0;
+    this.drawing = 0;
 
     this.edgeLayer = s("g", { class: "edges" });
     this.nodeLayer = s("g", { class: "nodes" });
@@ -143,14 +153,18 @@ export class GraphView {
     }).observe(this.svg);
   }
 
-  /** Show a graph; when its nodes and edges are those already shown, only their text changes. */
-  setGraph(nodes, edges) {
+  /**
+   * Show a graph; when its nodes and edges are those already shown, only their text changes.
+   * Resolves once it is drawn (or superseded by a later call); rejects when the layout fails.
+   */
+  async setGraph(nodes, edges) {
     const signature = JSON.stringify([
       nodes.map((n) => n.id).sort(),
       edges.map((e) => `${e.from}\u0000${e.to}`).sort(),
     ]);
-    this.nodes = new Map(nodes.map((n) => [n.id, n]));
+    const drawing = ++this.drawing;
     if (signature === this.signature) {
+      this.nodes = new Map(nodes.map((n) => [n.id, n]));
       for (const node of nodes) this.paintNode(this.elements.get(node.id), node);
       const byPair = new Map(this.edgeElements.map((g) => [`${g.edge.from}\u0000${g.edge.to}`, g]));
       for (const edge of edges) {
@@ -159,9 +173,12 @@ export class GraphView {
       }
       return;
     }
-    this.signature = signature;
     const sized = nodes.map((n) => ({ id: n.id, width: nodeWidth(n.lines), height: NODE_HEIGHT }));
-    this.layout = layoutGraph(sized, edges);
+    const layout = await layoutGraph(sized, edges);
+    if (drawing !== this.drawing) return;
+    this.signature = signature;
+    this.nodes = new Map(nodes.map((n) => [n.id, n]));
+    this.layout = layout;
     const byPair = new Map(this.layout.routes.map((r) => [`${r.from}\u0000${r.to}`, r]));
     const edgeFragment = document.createDocumentFragment();
     this.edgeElements = edges.map((edge) => {

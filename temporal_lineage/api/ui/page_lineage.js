@@ -138,7 +138,8 @@ export class LineagePage extends TablePage {
       if (!ticket.isCurrent()) return;
       this.answer = answer;
       const { nodes, edges } = lineageModel(answer);
-      this.graph.setGraph(nodes, edges);
+      await this.graph.setGraph(nodes, edges);
+      if (!ticket.isCurrent()) return;
       this.graph.select(this.options.node);
       this.summary.textContent =
         `${nodes.length} tables, ${edges.length} edges \u00b7 as of ${display(answer.as_of)}` +

@@ -133,7 +133,8 @@ export class ProvenancePage extends TablePage {
       if (!ticket.isCurrent()) return;
       this.answer = answer;
       const { nodes, edges } = provenanceModel(answer);
-      this.graph.setGraph(nodes, edges);
+      await this.graph.setGraph(nodes, edges);
+      if (!ticket.isCurrent()) return;
       this.graph.select(this.selected);
       this.rows.replaceChildren(...answer.nodes.map((node) => this.row(node)));
       this.summary.textContent =
