@@ -163,14 +163,30 @@ def run_inputs(
         if kept is None or (kept.pinned_snapshot is None and dataset.pinned_snapshot is not None):
             merged[key] = dataset
     found: dict[str, list[InputLink]] = {run: [] for run in runs}
+    # Every pinned snapshot, then every head at run start, in one batched read each.
+    pinned: list[tuple[RunDataset, tuple[StoredTable, int, datetime | None]]] = []
+    at_start: list[tuple[RunDataset, tuple[StoredTable, datetime]]] = []
+    for d in merged.values():
+        started = runs[d.run_id].started_at
+        if d.table is not None and d.pinned_snapshot is not None:
+            pinned.append((d, (d.table, d.pinned_snapshot, started)))
+        elif d.table is not None and started is not None:
+            at_start.append((d, (d.table, started)))
+    resolved: dict[int, StoredSnapshot | None] = {}
+    found_pinned = reader.snapshots_before([key for _, key in pinned], known_at)
+    for (d, _), snap in zip(pinned, found_pinned, strict=True):
+        resolved[id(d)] = snap
+    found_heads = reader.heads_as_of([key for _, key in at_start], known_at)
+    for (d, _), snap in zip(at_start, found_heads, strict=True):
+        resolved[id(d)] = snap
     for dataset in merged.values():
-        found[dataset.run_id].append(_input_link(reader, dataset, runs[dataset.run_id], known_at))
+        link = _input_link(dataset, runs[dataset.run_id], resolved.get(id(dataset)))
+        found[dataset.run_id].append(link)
     return found
 
 
-def _input_link(
-    reader: StoreReader, dataset: RunDataset, run: RunInfo, known_at: datetime | None
-) -> InputLink:
+def _input_link(dataset: RunDataset, run: RunInfo, snap: StoredSnapshot | None) -> InputLink:
+    """The link of one input, given the snapshot it resolved to (pinned, or head at start)."""
     table = dataset.table
     if table is None:
         node = NodeRef(None, dataset.namespace, dataset.name)
@@ -178,14 +194,12 @@ def _input_link(
     node = NodeRef(table.ref)
     pinned = dataset.pinned_snapshot
     if pinned is not None:
-        snap = reader.find_snapshot(table, pinned, known_at, before=run.started_at)
         detail = f"the run's input names snapshot {pinned}"
         return InputLink(node, table, snap, (Evidence(EvidenceKind.DATASET_VERSION, detail),))
     if run.started_at is None:
         return InputLink(node, table, None, ())
-    head = reader.head_as_of(table, run.started_at, known_at)
     detail = f"no version reported: the input's head at run start {format_time(run.started_at)}"
-    return InputLink(node, table, head, (Evidence(EvidenceKind.INFERRED, detail),))
+    return InputLink(node, table, snap, (Evidence(EvidenceKind.INFERRED, detail),))
 
 
 def jobs_current_run(

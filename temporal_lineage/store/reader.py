@@ -7,7 +7,7 @@ SQLAlchemy connection: ``with store.reader() as reader: reader.get_table(ref)``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -23,7 +23,7 @@ from temporal_lineage.model import (
     TableInfo,
     TableRef,
 )
-from temporal_lineage.store import edge_reads, reads, ref_reads, run_reads, tokens
+from temporal_lineage.store import batch_reads, edge_reads, reads, ref_reads, run_reads, tokens
 from temporal_lineage.store.edge_reads import ColumnEdgeRow
 from temporal_lineage.store.reads import StoredTable
 from temporal_lineage.store.run_reads import RunDataset
@@ -197,3 +197,17 @@ class StoreReader:
     ) -> list[ColumnEdgeRow]:
         """Every column edge whose input is one of these tables."""
         return edge_reads.column_edges_from(self.conn, table_ids, known_at)
+
+    def heads_as_of(
+        self, wanted: Sequence[tuple[StoredTable, datetime]], known_at: datetime | None = None
+    ) -> list[StoredSnapshot | None]:
+        """``head_as_of`` of each (table, instant), in order, in one statement per batch."""
+        return batch_reads.heads_as_of(self.conn, wanted, known_at)
+
+    def snapshots_before(
+        self,
+        wanted: Sequence[tuple[StoredTable, int, datetime | None]],
+        known_at: datetime | None = None,
+    ) -> list[StoredSnapshot | None]:
+        """``find_snapshot(table, id, before=...)`` of each key, in order, batched."""
+        return batch_reads.snapshots_before(self.conn, wanted, known_at)
