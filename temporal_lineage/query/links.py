@@ -56,25 +56,43 @@ def producers(
     snapshots: Sequence[StoredSnapshot],
     known_at: datetime | None,
 ) -> dict[int, Producer]:
-    """The producing run of each snapshot (of one incarnation each) that has one."""
-    found: dict[int, Producer] = {}
-    by_incarnation: dict[str, list[StoredSnapshot]] = {}
-    for snap in snapshots:
-        by_incarnation.setdefault(snap.incarnation, []).append(snap)
-    for incarnation, snaps in by_incarnation.items():
-        ids = [s.snapshot.snapshot_id for s in snaps]
-        keys = reader.snapshot_keys(table, incarnation, ids, known_at)
-        wanted = {pair for pairs in keys.values() for pair in pairs}
-        runs_by_key = reader.runs_with_keys(wanted, known_at) if wanted else {}
-        candidates = {run for runs in runs_by_key.values() for run in runs}
-        infos = reader.run_infos(candidates, known_at) if candidates else {}
+    """The producing run of each snapshot of one table that has one."""
+    found = producers_of(reader, [(table, snapshots)], known_at)
+    return {snapshot_id: p for (_, snapshot_id), p in found.items()}
+
+
+def producers_of(
+    reader: StoreReader,
+    wanted: Sequence[tuple[StoredTable, Sequence[StoredSnapshot]]],
+    known_at: datetime | None,
+) -> dict[tuple[int, int], Producer]:
+    """The producing run of each snapshot that has one, by (table id, snapshot id), for
+    many tables at once (a fixed number of statements, whatever the number of tables)."""
+    by_incarnation: dict[tuple[int, str], list[int]] = {}
+    for table, snaps in wanted:
         for snap in snaps:
-            link = _by_commit(snap, keys.get(snap.snapshot.snapshot_id, []), runs_by_key, infos)
+            key = (table.table_id, snap.incarnation)
+            by_incarnation.setdefault(key, []).append(snap.snapshot.snapshot_id)
+    keys = reader.snapshot_keys_of(by_incarnation, known_at)
+    pairs = {pair for found_keys in keys.values() for pair in found_keys}
+    runs_by_key = reader.runs_with_keys(pairs, known_at) if pairs else {}
+    candidates = {run for runs in runs_by_key.values() for run in runs}
+    infos = reader.run_infos(candidates, known_at) if candidates else {}
+    found: dict[tuple[int, int], Producer] = {}
+    missing: list[tuple[StoredTable, list[StoredSnapshot]]] = []
+    for table, snaps in wanted:
+        unlinked = []
+        for snap in snaps:
+            commit_keys = keys.get((table.table_id, snap.incarnation, snap.snapshot.snapshot_id))
+            link = _by_commit(snap, commit_keys or [], runs_by_key, infos)
             if link is not None:
-                found[snap.snapshot.snapshot_id] = link
-    missing = [s for s in snapshots if s.snapshot.snapshot_id not in found]
+                found[(table.table_id, snap.snapshot.snapshot_id)] = link
+            else:
+                unlinked.append(snap)
+        if unlinked:
+            missing.append((table, unlinked))
     if missing:
-        found.update(_by_events(reader, table, missing, known_at))
+        found.update(_by_events(reader, missing, known_at))
     return found
 
 
@@ -104,51 +122,63 @@ def _by_commit(
 
 def _by_events(
     reader: StoreReader,
-    table: StoredTable,
-    snapshots: Sequence[StoredSnapshot],
+    wanted: Sequence[tuple[StoredTable, Sequence[StoredSnapshot]]],
     known_at: datetime | None,
-) -> dict[int, Producer]:
+) -> dict[tuple[int, int], Producer]:
     """Version facets naming the snapshot, else the one run whose window holds the commit."""
-    writers = reader.runs_touching([table.table_id], "output", known_at).get(table.table_id, set())
-    if not writers:
+    writers = reader.runs_touching([table.table_id for table, _ in wanted], "output", known_at)
+    every_writer = {run for runs in writers.values() for run in runs}
+    if not every_writer:
         return {}
-    outputs = [
-        d
-        for d in reader.run_datasets(writers, known_at, "output")
-        if d.table is not None and d.table.table_id == table.table_id
-    ]
-    named: dict[int, str] = {}
-    for dataset in outputs:
-        pinned = dataset.pinned_snapshot
-        if pinned is not None:
-            named.setdefault(pinned, dataset.run_id)
-    infos = reader.run_infos(writers, known_at)
-    jobs = {infos[r].job for r in writers if r in infos}
-    job_runs = reader.runs_of_jobs(jobs, known_at)
-    candidates = [
-        run
-        for runs in job_runs.values()
-        for run in runs
-        if run.state is not RunState.FAIL and run.state is not RunState.ABORT
-    ]
-    found: dict[int, Producer] = {}
-    for snap in snapshots:
-        snapshot_id = snap.snapshot.snapshot_id
-        if snapshot_id in named:
-            detail = f"version facet of the run's output names snapshot {snapshot_id}"
-            found[snapshot_id] = Producer(
-                named[snapshot_id], (Evidence(EvidenceKind.DATASET_VERSION, detail),)
-            )
+    outputs = reader.run_datasets(every_writer, known_at, "output")
+    infos = reader.run_infos(every_writer, known_at)
+    jobs_of = {
+        table_id: {infos[r].job for r in runs if r in infos} for table_id, runs in writers.items()
+    }
+    job_runs = reader.runs_of_jobs({j for jobs in jobs_of.values() for j in jobs}, known_at)
+    found: dict[tuple[int, int], Producer] = {}
+    for table, snapshots in wanted:
+        table_writers = writers.get(table.table_id, set())
+        if not table_writers:
             continue
-        window = [r for r in candidates if _window_contains(r, snap.snapshot.committed_at)]
-        if len(window) == 1:
-            run = window[0]
-            detail = (
-                f"the only run of a job writing {table.ref} ({run.job}) whose "
-                "start..end holds the commit time"
-            )
-            found[snapshot_id] = Producer(run.run_id, (Evidence(EvidenceKind.INFERRED, detail),))
+        named: dict[int, str] = {}
+        for dataset in outputs:
+            if dataset.table is None or dataset.table.table_id != table.table_id:
+                continue
+            if dataset.run_id in table_writers and dataset.pinned_snapshot is not None:
+                named.setdefault(dataset.pinned_snapshot, dataset.run_id)
+        candidates = [
+            run
+            for job in jobs_of.get(table.table_id, set())
+            for run in job_runs.get(job, [])
+            if run.state is not RunState.FAIL and run.state is not RunState.ABORT
+        ]
+        for snap in snapshots:
+            link = _by_event_facts(table, snap, named, candidates)
+            if link is not None:
+                found[(table.table_id, snap.snapshot.snapshot_id)] = link
     return found
+
+
+def _by_event_facts(
+    table: StoredTable,
+    snap: StoredSnapshot,
+    named: Mapping[int, str],
+    candidates: Sequence[RunInfo],
+) -> Producer | None:
+    snapshot_id = snap.snapshot.snapshot_id
+    if snapshot_id in named:
+        detail = f"version facet of the run's output names snapshot {snapshot_id}"
+        return Producer(named[snapshot_id], (Evidence(EvidenceKind.DATASET_VERSION, detail),))
+    window = [r for r in candidates if _window_contains(r, snap.snapshot.committed_at)]
+    if len(window) != 1:
+        return None
+    run = window[0]
+    detail = (
+        f"the only run of a job writing {table.ref} ({run.job}) whose "
+        "start..end holds the commit time"
+    )
+    return Producer(run.run_id, (Evidence(EvidenceKind.INFERRED, detail),))
 
 
 def run_inputs(

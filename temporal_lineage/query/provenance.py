@@ -16,7 +16,7 @@ from temporal_lineage.model import (
     StoredSnapshot,
     TableRef,
 )
-from temporal_lineage.query.links import InputLink, Producer, producers, run_inputs
+from temporal_lineage.query.links import InputLink, Producer, producers_of, run_inputs
 from temporal_lineage.query.refs import snapshot_of_ref
 from temporal_lineage.store import Store, StoredTable, StoreReader
 
@@ -172,10 +172,7 @@ class _LevelReads:
         by_table: dict[int, tuple[StoredTable, list[StoredSnapshot]]] = {}
         for table, snap in level:
             by_table.setdefault(table.table_id, (table, []))[1].append(snap)
-        found: dict[tuple[int, int], Producer] = {}
-        for table, snaps in by_table.values():
-            for snapshot_id, producer in producers(reader, table, snaps, known_at).items():
-                found[(table.table_id, snapshot_id)] = producer
+        found = producers_of(reader, list(by_table.values()), known_at)
         kept: dict[tuple[str, str | None, int | None], Kept] = {}
         if deeper:
             for table, snap in level:

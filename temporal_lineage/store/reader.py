@@ -7,7 +7,7 @@ SQLAlchemy connection: ``with store.reader() as reader: reader.get_table(ref)``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -152,15 +152,12 @@ class StoreReader:
         """Table rows by id."""
         return run_reads.stored_tables(self.conn, table_ids)
 
-    def snapshot_keys(
-        self,
-        table: StoredTable,
-        incarnation: str,
-        snapshot_ids: Collection[int],
-        known_at: datetime | None,
-    ) -> dict[int, list[tuple[str, str]]]:
-        """The run-naming keys found in these commits."""
-        return run_reads.snapshot_keys(self.conn, table, incarnation, snapshot_ids, known_at)
+    def snapshot_keys_of(
+        self, wanted: Mapping[tuple[int, str], Collection[int]], known_at: datetime | None
+    ) -> dict[tuple[int, str, int], list[tuple[str, str]]]:
+        """The run-naming keys of many commits: (table id, incarnation) -> snapshot ids in,
+        (table id, incarnation, snapshot id) -> keys out."""
+        return run_reads.snapshot_keys_of(self.conn, wanted, known_at)
 
     def runs_with_keys(
         self, keys: Collection[tuple[str, str]], known_at: datetime | None

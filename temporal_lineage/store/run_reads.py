@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -209,28 +209,39 @@ def runs_of_jobs(
     return grouped
 
 
-def snapshot_keys(
+def snapshot_keys_of(
     conn: Connection,
-    table: StoredTable,
-    incarnation: str,
-    snapshot_ids: Collection[int],
+    wanted: Mapping[tuple[int, str], Collection[int]],
     known_at: datetime | None,
-) -> dict[int, list[tuple[str, str]]]:
-    """The run-naming keys found in these commits."""
-    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for chunk in _chunks(snapshot_ids):
-        for row in conn.execute(
-            select(t.snapshot_keys.c.snapshot_id, t.snapshot_keys.c.key, t.snapshot_keys.c.value)
-            .join(t.incarnations, t.incarnations.c.id == t.snapshot_keys.c.incarnation_id)
-            .where(
-                t.incarnations.c.table_id == table.table_id,
-                t.incarnations.c.uuid == incarnation,
-                t.snapshot_keys.c.snapshot_id.in_(chunk),
-                known(t.snapshot_keys.c.recorded_at, known_at),
+) -> dict[tuple[int, str, int], list[tuple[str, str]]]:
+    """``snapshot_keys`` of many (table id, incarnation) -> snapshot ids at once:
+    (table id, incarnation, snapshot id) -> the run-naming keys of that commit."""
+    found: dict[tuple[int, str, int], list[tuple[str, str]]] = defaultdict(list)
+    groups = [(key, list(ids)) for key, ids in wanted.items() if ids]
+    for chunk in _chunks(groups, 100):
+        condition = or_(
+            *(
+                and_(
+                    t.incarnations.c.table_id == table_id,
+                    t.incarnations.c.uuid == incarnation,
+                    t.snapshot_keys.c.snapshot_id.in_(ids),
+                )
+                for (table_id, incarnation), ids in chunk
             )
+        )
+        for row in conn.execute(
+            select(
+                t.incarnations.c.table_id,
+                t.incarnations.c.uuid,
+                t.snapshot_keys.c.snapshot_id,
+                t.snapshot_keys.c.key,
+                t.snapshot_keys.c.value,
+            )
+            .join(t.incarnations, t.incarnations.c.id == t.snapshot_keys.c.incarnation_id)
+            .where(condition, known(t.snapshot_keys.c.recorded_at, known_at))
             .order_by(t.snapshot_keys.c.id)
         ):
-            found[row.snapshot_id].append((row.key, row.value))
+            found[(row.table_id, row.uuid, row.snapshot_id)].append((row.key, row.value))
     return found
 
 
