@@ -8,15 +8,14 @@ run completed by A), like table lineage.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from temporal_lineage.errors import ColumnNotFound
 from temporal_lineage.model import Field, JobKey, NodeRef, RunInfo, Schema, TableRef
 from temporal_lineage.query.links import jobs_current_run
-from temporal_lineage.store import Store, StoredTable, StoreReader
+from temporal_lineage.store import ColumnEdgeRow, Store, StoredTable, StoreReader
 from temporal_lineage.times import now
 
 
@@ -57,6 +56,15 @@ class SchemaCache:
         self.reader = reader
         self.known_at = known_at
         self._cache: dict[tuple[int, datetime], Schema | None] = {}
+
+    def prefetch(self, wanted: Iterable[tuple[StoredTable, datetime]]) -> None:
+        """Read the schemas of these (table, time) pairs not read yet, in one batch."""
+        missing = list(
+            dict.fromkeys((tb, at) for tb, at in wanted if (tb.table_id, at) not in self._cache)
+        )
+        found = self.reader.schemas_as_of(missing, self.known_at)
+        for (table, instant), answer in zip(missing, found, strict=True):
+            self._cache[(table.table_id, instant)] = answer.schema if answer else None
 
     def at(self, table: StoredTable, instant: datetime) -> Schema | None:
         key = (table.table_id, instant)
@@ -124,46 +132,92 @@ def _walk(
     depth: int,
     known_at: datetime | None,
 ) -> Iterator[Affected]:
-    queue: deque[tuple[StoredTable, Field, int]] = deque([(root, target, 1)])
+    level_items: list[tuple[StoredTable, Field]] = [(root, target)]
     seen: set[tuple[str, str]] = {(str(root.ref), target.dotted_path)}
-    while queue:
-        table, field, level = queue.popleft()
-        if level > depth:
-            continue
-        edges = reader.column_edges_from({table.table_id}, known_at)
-        jobs = reader.jobs_of_runs({e.run_id for e in edges}, known_at)
+    level = 1
+    while level_items and level <= depth:
+        # One level at a time: its edges, their jobs and the jobs' runs in one read each
+        # (statements grow with depth, not with the columns visited).
+        every_edge = reader.column_edges_from({tb.table_id for tb, _ in level_items}, known_at)
+        jobs = reader.jobs_of_runs({e.run_id for e in every_edge}, known_at)
         by_job = reader.runs_of_jobs(jobs, known_at)
         infos = {run.run_id: run for runs in by_job.values() for run in runs}
         current = {r.run_id for r in jobs_current_run(by_job, as_of).values()}
-        for edge in edges:
-            run = infos.get(edge.run_id)
-            if run is None or edge.run_id not in current or run.started_at is None:
-                continue
-            # The name as the run saw it: the schema at its start (or end, for a table first
-            # created during the run).
-            seen_schema = schemas.at(table, run.started_at) or schemas.at(
-                table, run.ended_at or as_of
+        following: list[tuple[StoredTable, Field]] = []
+        schemas.prefetch(_schemas_needed(level_items, every_edge, infos, current, as_of))
+        for table, field in level_items:
+            edges = [
+                e
+                for e in every_edge
+                if e.input_table is not None and e.input_table.table_id == table.table_id
+            ]
+            yield from _affected(
+                schemas, table, field, edges, infos, current, seen, following, as_of, level
             )
-            if not same_field(seen_schema, edge.input_field, field):
-                continue
-            key = (str(edge.output_node), edge.output_field)
-            if key in seen:
-                continue
-            seen.add(key)
-            out_field = None
-            if edge.output_table is not None:
-                out_field = field_named(schemas.at(edge.output_table, as_of), edge.output_field)
-            yield Affected(
-                node=edge.output_node,
-                column=out_field.dotted_path if out_field else edge.output_field,
-                field_id=out_field.id if out_field else None,
-                job=run.job,
-                run=run,
-                depth=level,
-                kind=edge.kind,
-                subtype=edge.subtype,
-                origin=edge.origin,
-                via=(str(table.ref), field.dotted_path),
-            )
-            if edge.output_table is not None and out_field is not None:
-                queue.append((edge.output_table, out_field, level + 1))
+        level_items, level = following, level + 1
+
+
+def _schemas_needed(
+    items: list[tuple[StoredTable, Field]],
+    edges: list[ColumnEdgeRow],
+    infos: dict[str, RunInfo],
+    current: set[str],
+    as_of: datetime,
+) -> Iterator[tuple[StoredTable, datetime]]:
+    """The (table, time) schemas a level's edges are judged by: each input table at its
+    runs' start, each output table at ``as_of`` (a run's end is read when needed only)."""
+    tables = {tb.table_id for tb, _ in items}
+    for edge in edges:
+        run = infos.get(edge.run_id)
+        if run is None or edge.run_id not in current or run.started_at is None:
+            continue
+        if edge.input_table is not None and edge.input_table.table_id in tables:
+            yield edge.input_table, run.started_at
+        if edge.output_table is not None:
+            yield edge.output_table, as_of
+
+
+def _affected(
+    schemas: SchemaCache,
+    table: StoredTable,
+    field: Field,
+    edges: list[ColumnEdgeRow],
+    infos: dict[str, RunInfo],
+    current: set[str],
+    seen: set[tuple[str, str]],
+    following: list[tuple[StoredTable, Field]],
+    as_of: datetime,
+    level: int,
+) -> Iterator[Affected]:
+    """The columns ``field`` of ``table`` feeds through its current runs' edges; each newly
+    reached stored column is queued in ``following``."""
+    for edge in edges:
+        run = infos.get(edge.run_id)
+        if run is None or edge.run_id not in current or run.started_at is None:
+            continue
+        # The name as the run saw it: the schema at its start (or end, for a table first
+        # created during the run).
+        seen_schema = schemas.at(table, run.started_at) or schemas.at(table, run.ended_at or as_of)
+        if not same_field(seen_schema, edge.input_field, field):
+            continue
+        key = (str(edge.output_node), edge.output_field)
+        if key in seen:
+            continue
+        seen.add(key)
+        out_field = None
+        if edge.output_table is not None:
+            out_field = field_named(schemas.at(edge.output_table, as_of), edge.output_field)
+        yield Affected(
+            node=edge.output_node,
+            column=out_field.dotted_path if out_field else edge.output_field,
+            field_id=out_field.id if out_field else None,
+            job=run.job,
+            run=run,
+            depth=level,
+            kind=edge.kind,
+            subtype=edge.subtype,
+            origin=edge.origin,
+            via=(str(table.ref), field.dotted_path),
+        )
+        if edge.output_table is not None and out_field is not None:
+            following.append((edge.output_table, out_field))

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, literal, select, tuple_, union_all
 
-from temporal_lineage.model import StoredSnapshot
+from temporal_lineage.model import SchemaAsOf, StoredSnapshot
 from temporal_lineage.store import tables as t
+from temporal_lineage.store.codec import schema_from_rows
 from temporal_lineage.store.reads import StoredTable, _snapshot_select, _stored_snapshot, known
 
 _BATCH = 200
@@ -113,3 +114,56 @@ def snapshots_before(
             for row in _first_rows(conn, selects)
         )
     return found
+
+
+def schemas_as_of(
+    conn: Connection,
+    wanted: Sequence[tuple[StoredTable, datetime]],
+    known_at: datetime | None = None,
+) -> list[SchemaAsOf | None]:
+    """``schema_as_of`` of each (table, instant), in order: the schema heads in one
+    statement per batch, then the fields of every distinct schema in one."""
+    heads: list[Any] = []
+    for _, chunk in _batches(wanted):
+        heads.extend(
+            _first_rows(
+                conn,
+                [
+                    select(
+                        t.schema_heads.c.schema_version_pk,
+                        t.schema_heads.c.effective_at,
+                        t.schema_versions.c.schema_id,
+                    )
+                    .outerjoin(  # a head without a schema (dropped) answers None
+                        t.schema_versions,
+                        t.schema_versions.c.id == t.schema_heads.c.schema_version_pk,
+                    )
+                    .where(
+                        t.schema_heads.c.table_id == table.table_id,
+                        t.schema_heads.c.effective_at <= as_of,
+                        known(t.schema_heads.c.recorded_at, known_at),
+                    )
+                    .order_by(t.schema_heads.c.effective_at.desc(), t.schema_heads.c.id.desc())
+                    .limit(1)
+                    for table, as_of in chunk
+                ],
+            )
+        )
+    versions = sorted(
+        {h.schema_version_pk for h in heads if h is not None and h.schema_version_pk is not None}
+    )
+    fields: dict[int, list[Any]] = {pk: [] for pk in versions}
+    for _, chunk in _batches(versions):
+        for row in conn.execute(
+            select(t.schema_fields)
+            .where(t.schema_fields.c.schema_version_pk.in_(chunk))
+            .order_by(t.schema_fields.c.schema_version_pk, t.schema_fields.c.position)
+        ):
+            fields[row.schema_version_pk].append(row)
+    schemas = {pk: schema_from_rows(rows) for pk, rows in fields.items()}
+    return [
+        SchemaAsOf(table.ref, int(h.schema_id), schemas[h.schema_version_pk], h.effective_at)
+        if h is not None and h.schema_version_pk is not None
+        else None
+        for (table, _), h in zip(wanted, heads, strict=True)
+    ]

@@ -208,3 +208,9 @@ class StoreReader:
     ) -> list[StoredSnapshot | None]:
         """``find_snapshot(table, id, before=...)`` of each key, in order, batched."""
         return batch_reads.snapshots_before(self.conn, wanted, known_at)
+
+    def schemas_as_of(
+        self, wanted: Sequence[tuple[StoredTable, datetime]], known_at: datetime | None = None
+    ) -> list[SchemaAsOf | None]:
+        """``schema_as_of`` of each (table, instant), in order, batched."""
+        return batch_reads.schemas_as_of(self.conn, wanted, known_at)

@@ -1,5 +1,5 @@
-"""Batched snapshot lookups answer exactly what the single lookups answer, key for key, on
-both databases (the sample warehouse: dropped, re-created, restored tables included)."""
+"""Batched snapshot and schema lookups answer exactly what the single lookups answer, key
+for key, on both databases (the sample warehouse: dropped, re-created, restored tables included)."""
 
 from __future__ import annotations
 
@@ -47,4 +47,9 @@ def test_batched_heads_and_pinned_snapshots_match_the_single_lookups(
                 reader.find_snapshot(tb, n, known_at, before=before) for tb, n, before in pinned
             ]
             assert reader.snapshots_before(pinned, known_at) == single
+        for known_at in (instants[len(instants) // 2], None):
+            schemas = [reader.schema_as_of(tb, at, known_at) for tb, at in heads]
+            assert reader.schemas_as_of(heads, known_at) == schemas
+        assert any(s is None for s in schemas) and any(s is not None for s in schemas)
         assert reader.heads_as_of([]) == [] and reader.snapshots_before([]) == []
+        assert reader.schemas_as_of([]) == []
