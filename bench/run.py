@@ -50,6 +50,7 @@ import lineage_queries
 import measure
 import noop
 import synthetic_store
+import wide_impact
 
 TARGET_RATIO = 3.0
 TARGET_NOOP_MS = 1.0
@@ -211,6 +212,19 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                         "target": TARGET_IMPACT_P50_MS,
                     }
                 )
+    wide = results.get("impact_wide")
+    for database in ("sqlite", "postgresql"):
+        if wide and database in wide:
+            rows.append(
+                {
+                    "name": f"impact_wide_p50_{database}",
+                    "what": f"column impact p50, {wide[database]['affected']} affected columns, "
+                    f"{database} ({wide[database]['statements']} statements)",
+                    "value": wide[database]["p50_ms"],
+                    "unit": "ms",
+                    "target": wide_impact.TARGET_P50_MS,
+                }
+            )
     ingest = results.get("ingestion")
     if ingest:
         rows.append(
@@ -785,6 +799,8 @@ def _run_queries(
     if "impact" in found:
         results["impact"] = impact_queries.finish(found["impact"])
         results["impact"]["shared_with"] = [q for q in queries if q != "impact"]
+        with tempfile.TemporaryDirectory(prefix="tl-bench-wide-") as folder:
+            results["impact_wide"] = wide_impact.run(Path(folder), pg_url, log=log)
 
 
 def main(argv: list[str]) -> int:
