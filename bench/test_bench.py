@@ -12,6 +12,7 @@ import measure
 import noop
 import pytest
 import run
+import summary
 
 
 def test_generated_iceberg_history_is_a_real_table(tmp_path: Path) -> None:
@@ -83,7 +84,7 @@ def test_targets_compare_against_the_issue_limits() -> None:
         "delta": {"commits": 1_000, "ratio": 3.1},
         "noop": {"tables": 300, "ms_per_table": 0.5, "cli_ms_per_table": 2.0},
     }
-    statuses = {t["name"]: t["status"] for t in run._targets(results)}
+    statuses = {t["name"]: t["status"] for t in summary.targets(results)}
     assert statuses == {
         "iceberg_initial_sync": "PASS",
         "delta_initial_sync": "MISS",
@@ -222,14 +223,14 @@ def test_new_targets_compare_against_the_issue_limits() -> None:
         },
         "ingestion": {"events": 100_000, "sqlite": {"events_per_s": 2_100.0}},
     }
-    statuses = {t["name"]: t["status"] for t in run._targets(results)}
+    statuses = {t["name"]: t["status"] for t in summary.targets(results)}
     assert statuses == {
         "lineage_p50_sqlite": "PASS",
         "provenance_p50_sqlite": "MISS",
         "ingestion_sqlite": "PASS",
     }
     results["ingestion"]["sqlite"]["events_per_s"] = 1_999.0
-    assert run._targets(results)[-1]["status"] == "MISS"
+    assert summary.targets(results)[-1]["status"] == "MISS"
 
 
 # -- column lineage and impact ----------------------------------------------------------------
@@ -330,5 +331,5 @@ def test_impact_target_is_100_ms() -> None:
             "postgresql": {"impact": {"p50_ms": 101.0}},
         }
     }
-    statuses = {t["name"]: t["status"] for t in run._targets(results)}
+    statuses = {t["name"]: t["status"] for t in summary.targets(results)}
     assert statuses == {"impact_p50_sqlite": "PASS", "impact_p50_postgresql": "MISS"}
