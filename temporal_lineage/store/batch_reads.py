@@ -16,7 +16,15 @@ from sqlalchemy import Connection, Select, literal, select, tuple_, union_all
 from temporal_lineage.model import SchemaAsOf, StoredSnapshot
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.codec import schema_from_rows
-from temporal_lineage.store.reads import StoredTable, _snapshot_select, _stored_snapshot, known
+from temporal_lineage.store.reads import (
+    StoredTable,
+    _snapshot_select,
+    _stored_snapshot,
+    head_select,
+    known,
+    schema_head_select,
+    snapshot_select,
+)
 
 _BATCH = 200
 """Keys per statement (SQLite caps a compound select at 500 terms)."""
@@ -53,17 +61,7 @@ def heads_as_of(
         heads.extend(
             _first_rows(
                 conn,
-                [
-                    select(t.heads.c.incarnation_id, t.heads.c.snapshot_id)
-                    .where(
-                        t.heads.c.table_id == table.table_id,
-                        t.heads.c.started_at <= as_of,
-                        known(t.heads.c.recorded_at, known_at),
-                    )
-                    .order_by(t.heads.c.started_at.desc(), t.heads.c.id.desc())
-                    .limit(1)
-                    for table, as_of in chunk
-                ],
+                [head_select(table, as_of, known_at) for table, as_of in chunk],
             )
         )
     keys = sorted(
@@ -99,16 +97,10 @@ def snapshots_before(
     """``find_snapshot(table, snapshot_id, before=...)`` of each key, in order."""
     found: list[StoredSnapshot | None] = []
     for _, chunk in _batches(wanted):
-        selects = []
-        for table, snapshot_id, before in chunk:
-            query = _snapshot_select().where(
-                t.incarnations.c.table_id == table.table_id,
-                t.snapshots.c.snapshot_id == snapshot_id,
-                known(t.snapshots.c.recorded_at, known_at),
-            )
-            if before is not None:
-                query = query.where(t.snapshots.c.committed_at <= before)
-            selects.append(query.order_by(t.incarnations.c.id.desc()).limit(1))
+        selects = [
+            snapshot_select(table, snapshot_id, known_at, before=before)
+            for table, snapshot_id, before in chunk
+        ]
         found.extend(
             _stored_snapshot(row, known_at) if row is not None else None
             for row in _first_rows(conn, selects)
@@ -128,25 +120,7 @@ def schemas_as_of(
         heads.extend(
             _first_rows(
                 conn,
-                [
-                    select(
-                        t.schema_heads.c.schema_version_pk,
-                        t.schema_heads.c.effective_at,
-                        t.schema_versions.c.schema_id,
-                    )
-                    .outerjoin(  # a head without a schema (dropped) answers None
-                        t.schema_versions,
-                        t.schema_versions.c.id == t.schema_heads.c.schema_version_pk,
-                    )
-                    .where(
-                        t.schema_heads.c.table_id == table.table_id,
-                        t.schema_heads.c.effective_at <= as_of,
-                        known(t.schema_heads.c.recorded_at, known_at),
-                    )
-                    .order_by(t.schema_heads.c.effective_at.desc(), t.schema_heads.c.id.desc())
-                    .limit(1)
-                    for table, as_of in chunk
-                ],
+                [schema_head_select(table, as_of, known_at) for table, as_of in chunk],
             )
         )
     versions = sorted(

@@ -116,11 +116,9 @@ def list_snapshots(
     return [_stored_snapshot(r, known_at) for r in rows]
 
 
-def _head_row(
-    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None
-) -> Any:
+def head_select(table: StoredTable, as_of: datetime, known_at: datetime | None) -> Select[Any]:
     """The head row in force at ``as_of``: one seek on ``ix_heads_table_started``."""
-    return conn.execute(
+    return (
         select(t.heads.c.incarnation_id, t.heads.c.snapshot_id)
         .where(
             t.heads.c.table_id == table.table_id,
@@ -129,7 +127,13 @@ def _head_row(
         )
         .order_by(t.heads.c.started_at.desc(), t.heads.c.id.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def _head_row(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None
+) -> Any:
+    return conn.execute(head_select(table, as_of, known_at)).first()
 
 
 def incarnation_as_of(
@@ -214,12 +218,18 @@ def list_tables(conn: Connection, known_at: datetime | None = None) -> list[Tabl
     ]
 
 
-def schema_as_of(
-    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
-) -> SchemaAsOf | None:
-    """The table's current schema at ``as_of`` (latest schema change at or before it)."""
-    head = conn.execute(
-        select(t.schema_heads.c.schema_version_pk, t.schema_heads.c.effective_at)
+def schema_head_select(
+    table: StoredTable, as_of: datetime, known_at: datetime | None
+) -> Select[Any]:
+    """The schema head in force at ``as_of`` (its schema version key, start and schema id;
+    no schema version for a dropped table)."""
+    return (
+        select(
+            t.schema_heads.c.schema_version_pk,
+            t.schema_heads.c.effective_at,
+            t.schema_versions.c.schema_id,
+        )
+        .outerjoin(t.schema_versions, t.schema_versions.c.id == t.schema_heads.c.schema_version_pk)
         .where(
             t.schema_heads.c.table_id == table.table_id,
             t.schema_heads.c.effective_at <= as_of,
@@ -227,20 +237,22 @@ def schema_as_of(
         )
         .order_by(t.schema_heads.c.effective_at.desc(), t.schema_heads.c.id.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def schema_as_of(
+    conn: Connection, table: StoredTable, as_of: datetime, known_at: datetime | None = None
+) -> SchemaAsOf | None:
+    """The table's current schema at ``as_of`` (latest schema change at or before it)."""
+    head = conn.execute(schema_head_select(table, as_of, known_at)).first()
     if head is None or head.schema_version_pk is None:
         return None
-    version = conn.execute(
-        select(t.schema_versions.c.schema_id).where(
-            t.schema_versions.c.id == head.schema_version_pk
-        )
-    ).scalar_one()
     fields = conn.execute(
         select(t.schema_fields)
         .where(t.schema_fields.c.schema_version_pk == head.schema_version_pk)
         .order_by(t.schema_fields.c.position)
     ).all()
-    return SchemaAsOf(table.ref, int(version), schema_from_rows(fields), head.effective_at)
+    return SchemaAsOf(table.ref, int(head.schema_id), schema_from_rows(fields), head.effective_at)
 
 
 def schema_history(
@@ -296,6 +308,20 @@ def find_snapshot(
 ) -> StoredSnapshot | None:
     """Snapshot ``snapshot_id`` of the table (of the latest incarnation that has it by then,
     or of ``incarnation``)."""
+    query = snapshot_select(table, snapshot_id, known_at, before=before, incarnation=incarnation)
+    row = conn.execute(query).first()
+    return _stored_snapshot(row, known_at) if row is not None else None
+
+
+def snapshot_select(
+    table: StoredTable,
+    snapshot_id: int,
+    known_at: datetime | None = None,
+    *,
+    before: datetime | None = None,
+    incarnation: str | None = None,
+) -> Select[Any]:
+    """The select of ``find_snapshot``: one row at most."""
     query = _snapshot_select().where(
         t.incarnations.c.table_id == table.table_id,
         t.snapshots.c.snapshot_id == snapshot_id,
@@ -305,8 +331,7 @@ def find_snapshot(
         query = query.where(t.snapshots.c.committed_at <= before)
     if incarnation is not None:
         query = query.where(t.incarnations.c.uuid == incarnation)
-    row = conn.execute(query.order_by(t.incarnations.c.id.desc()).limit(1)).first()
-    return _stored_snapshot(row, known_at) if row is not None else None
+    return query.order_by(t.incarnations.c.id.desc()).limit(1)
 
 
 def table_cursor(conn: Connection, table: StoredTable) -> str | None:
