@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 
 from temporal_lineage.api.auth import WRITE
 from temporal_lineage.api.problems import problem
+from temporal_lineage.api.responses import Problem, problems
+from temporal_lineage.api.responses.service import IngestAnswer
 from temporal_lineage.api.state import app_state
 from temporal_lineage.errors import InvalidEvent, PayloadTooLarge
 from temporal_lineage.ingest import IngestReport, Payload
@@ -44,6 +46,12 @@ _BATCH_BODY = {
             }
         }
     },
+}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    201: {"model": IngestAnswer, "description": "Every event was stored"},
+    **problems(400, 401, 403, 413),
+    422: {"model": Problem, "description": "An event is invalid: nothing of the payload stored"},
+    **problems(503),
 }
 
 
@@ -101,9 +109,10 @@ async def _ingest(request: Request, *, single: bool) -> JSONResponse:
     "/lineage",
     summary="Store one OpenLineage event (drop-in for the openlineage-python HTTP transport)",
     status_code=201,
+    responses=_ANSWERS,
     openapi_extra={"requestBody": _EVENT_BODY},
 )
-async def lineage(request: Request) -> Any:
+async def lineage(request: Request) -> JSONResponse:
     return await _ingest(request, single=True)
 
 
@@ -111,7 +120,8 @@ async def lineage(request: Request) -> Any:
     "/lineage/batch",
     summary="Store several OpenLineage events, all or nothing",
     status_code=201,
+    responses=_ANSWERS,
     openapi_extra={"requestBody": _BATCH_BODY},
 )
-async def lineage_batch(request: Request) -> Any:
+async def lineage_batch(request: Request) -> JSONResponse:
     return await _ingest(request, single=False)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from temporal_lineage.api.auth import READ
+from temporal_lineage.api.responses import problems
+from temporal_lineage.api.responses.common import Wire
 from temporal_lineage.report.graph_layout import (
     EdgeRoute,
     Method,
@@ -120,7 +122,7 @@ class LayoutRequest(BaseModel):
         return edges
 
 
-class LayoutBox(BaseModel):
+class LayoutBox(Wire):
     """Where a node's box is drawn: top-left corner, size, layer and rank in the layer."""
 
     id: str
@@ -132,7 +134,7 @@ class LayoutBox(BaseModel):
     order: int
 
 
-class LayoutRoute(BaseModel):
+class LayoutRoute(Wire):
     """One distinct edge as a polyline from the source's right side to the target's left.
 
     ``reversed``: the edge closed a cycle and runs right to left (its points still start
@@ -145,7 +147,7 @@ class LayoutRoute(BaseModel):
     reversed: bool
 
 
-class LayoutAnswer(BaseModel):
+class LayoutAnswer(Wire):
     """The layout: one box per node (in the request's order), one route per distinct edge
     (in the order first given), the canvas size, the layer count and the crossings left."""
 
@@ -160,6 +162,7 @@ class LayoutAnswer(BaseModel):
 @router.post(
     "/layout",
     summary="Drawing coordinates of a graph: layers left to right, few crossings",
+    responses=problems(401, 403, 422),
 )
 def layout(graph: LayoutRequest) -> LayoutAnswer:
     """The layered layout the web UI draws (the audit report's algorithm, UI spacing)."""

@@ -20,6 +20,10 @@ from temporal_lineage.api.params import (
     Table,
     To,
 )
+from temporal_lineage.api.responses import LOOKUP_PROBLEMS, READ_PROBLEMS, DocumentedAs, problems
+from temporal_lineage.api.responses.changes import ChangePropagation, DiffAnswer, ImpactAnswer
+from temporal_lineage.api.responses.graphs import AuditDocument, LineageAnswer, ProvenanceAnswer
+from temporal_lineage.api.responses.manifests import Manifest, VerifyAnswer
 from temporal_lineage.model import MAIN
 from temporal_lineage.query import shapes
 from temporal_lineage.query.diff import diff
@@ -40,7 +44,11 @@ router = APIRouter(prefix="/api/v1", dependencies=[READ], tags=["lineage"])
 Depth = Annotated[int, Query(ge=1, le=100, description="How many hops to follow")]
 
 
-@router.get("/tables/{table}/lineage", summary="Tables and jobs around a table as of a time")
+@router.get(
+    "/tables/{table}/lineage",
+    summary="Tables and jobs around a table as of a time",
+    responses=problems(*LOOKUP_PROBLEMS),
+)
 def lineage(
     table: Table,
     store: StoreDep,
@@ -49,7 +57,7 @@ def lineage(
     direction: Direction = Direction.UPSTREAM,
     depth: Depth = 5,
     ref: RefName = MAIN,
-) -> dict[str, Any]:
+) -> Annotated[dict[str, Any], DocumentedAs(LineageAnswer)]:
     graph = lineage_query(
         store,
         table,
@@ -62,26 +70,50 @@ def lineage(
     return shapes.lineage_json(graph)
 
 
-@router.get("/tables/{table}/provenance", summary="Every snapshot that went into a snapshot")
+@router.get(
+    "/tables/{table}/provenance",
+    summary="Every snapshot that went into a snapshot",
+    responses=problems(*LOOKUP_PROBLEMS),
+)
 def provenance(
     table: Table, store: StoreDep, as_of: AsOf, known_at: KnownAt, ref: RefName = MAIN
-) -> dict[str, Any]:
+) -> Annotated[dict[str, Any], DocumentedAs(ProvenanceAnswer)]:
     closure = provenance_query(store, table, as_of or now(), known_at=known_at, ref_name=ref)
     return shapes.provenance_json(closure)
 
 
-@router.get("/tables/{table}/diff", summary="What changed upstream between two times")
+@router.get(
+    "/tables/{table}/diff",
+    summary="What changed upstream between two times",
+    responses=problems(*LOOKUP_PROBLEMS),
+)
 def diff_route(
     table: Table,
     store: StoreDep,
     known_at: KnownAt,
     start: From,
     end: To,
-) -> dict[str, Any]:
-    return diff(store, table, start, end, known_at=known_at)
+) -> Annotated[dict[str, Any], DocumentedAs(DiffAnswer)]:
+    return shapes.diff_json(diff(store, table, start, end, known_at=known_at))
 
 
-@router.get("/tables/{table}/reproduce", summary="A manifest that re-reads the data of a time")
+@router.get(
+    "/tables/{table}/reproduce",
+    summary="A manifest that re-reads the data of a time",
+    responses={
+        200: {
+            "model": Manifest,
+            "description": "The manifest, as a download",
+            "headers": {
+                "Content-Disposition": {
+                    "description": 'attachment; filename="<table>-manifest.json"',
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **problems(*LOOKUP_PROBLEMS, 502),
+    },
+)
 def reproduce(
     table: Table,
     store: StoreDep,
@@ -101,10 +133,14 @@ def reproduce(
     return JSONResponse(manifest, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/verify", summary="Re-read every table of a manifest and check it")
+@router.post(
+    "/verify",
+    summary="Re-read every table of a manifest and check it",
+    responses=problems(*READ_PROBLEMS, 502),
+)
 def verify(
     settings: SettingsDep, manifest: Annotated[dict[str, Any], Body(description="A manifest")]
-) -> dict[str, Any]:
+) -> Annotated[dict[str, Any], DocumentedAs(VerifyAnswer)]:
     options = {source.name: read_options(source) for source in settings.sources}
     return verify_manifest(manifest, storage_options=options)
 
@@ -112,7 +148,14 @@ def verify(
 @router.get(
     "/tables/{table}/audit",
     summary="A self-contained audit report (HTML, or JSON)",
-    response_class=HTMLResponse,
+    responses={
+        200: {
+            "model": AuditDocument,
+            "description": "The HTML report (format=html, the default), or its JSON document",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        **problems(*LOOKUP_PROBLEMS),
+    },
 )
 def audit(
     table: Table,
@@ -128,7 +171,11 @@ def audit(
     return HTMLResponse(render_html(document))
 
 
-@router.get("/tables/{table}/impact", summary="Downstream columns of a column (what-if)")
+@router.get(
+    "/tables/{table}/impact",
+    summary="Downstream columns of a column (what-if)",
+    responses=problems(*LOOKUP_PROBLEMS),
+)
 def impact(
     table: Table,
     store: StoreDep,
@@ -139,20 +186,24 @@ def impact(
     change: Annotated[
         str | None, Query(description="What if: drop, rename or type:<new type>")
     ] = None,
-) -> dict[str, Any]:
+) -> Annotated[dict[str, Any], DocumentedAs(ImpactAnswer)]:
     proposed = ProposedChange.parse(change) if change else None
     answer = impact_query(store, table, column, as_of=as_of, depth=depth, known_at=known_at)
     verdicts = judge(answer, proposed, answer.column_type) if proposed else None
     return shapes.impact_json(answer, verdicts, change)
 
 
-@router.get("/tables/{table}/propagation", summary="Has each schema change reached downstream?")
+@router.get(
+    "/tables/{table}/propagation",
+    summary="Has each schema change reached downstream?",
+    responses=problems(*LOOKUP_PROBLEMS),
+)
 def propagation(
     table: Table,
     store: StoreDep,
     as_of: AsOf,
     known_at: KnownAt,
     since: Since,
-) -> list[dict[str, Any]]:
+) -> Annotated[list[dict[str, Any]], DocumentedAs(list[ChangePropagation])]:
     found = propagation_query(store, table, since=since, as_of=as_of, known_at=known_at)
     return shapes.propagation_json(found)

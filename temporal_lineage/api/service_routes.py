@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from temporal_lineage.api.auth import ADMIN, READ
+from temporal_lineage.api.responses import DocumentedAs, problems
+from temporal_lineage.api.responses.service import (
+    Health,
+    HealthUnavailable,
+    PrometheusText,
+    SyncAnswer,
+)
 from temporal_lineage.api.state import app_state
 from temporal_lineage.errors import one_line
 from temporal_lineage.query import shapes
@@ -24,7 +31,14 @@ from temporal_lineage.sync_metrics import (
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health", summary="Ready (200) when the store answers; per-source freshness")
+@router.get(
+    "/health",
+    summary="Ready (200) when the store answers; per-source freshness",
+    responses={
+        200: {"model": Health},
+        503: {"model": HealthUnavailable, "description": "The store does not answer"},
+    },
+)
 def health(request: Request) -> JSONResponse:
     """``{"status", "revision", "scheduler", "sources": [{"source", "last_success_at",
     "lag_seconds", "consecutive_failures", "last_error", ...}]}``; 503 when the store is
@@ -45,7 +59,8 @@ def health(request: Request) -> JSONResponse:
     "/metrics",
     dependencies=[READ],
     summary="Prometheus text: sync passes, freshness and lag per source",
-    response_class=PlainTextResponse,
+    response_class=PrometheusText,
+    responses=problems(401, 503, by_reference=True),
 )
 def metrics(request: Request) -> Response:
     state = app_state(request)
@@ -53,11 +68,16 @@ def metrics(request: Request) -> Response:
     return Response(body, media_type=PROMETHEUS_CONTENT_TYPE)
 
 
-@router.post("/api/v1/sync", dependencies=[ADMIN], summary="One sync pass now (as `sync`)")
+@router.post(
+    "/api/v1/sync",
+    dependencies=[ADMIN],
+    summary="One sync pass now (as `sync`)",
+    responses=problems(401, 403, 422, 503),
+)
 async def sync_now(
     request: Request,
     source: Annotated[str | None, Query(description="Only this configured source")] = None,
-) -> dict[str, Any]:
+) -> Annotated[dict[str, Any], DocumentedAs(SyncAnswer)]:
     state = app_state(request)
 
     def run() -> dict[str, Any]:

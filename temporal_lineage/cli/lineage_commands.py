@@ -173,7 +173,7 @@ def diff_command(
     """What changed upstream of TABLE between its heads at A and at B."""
     store = inv.store()
     try:
-        document = diff(store, table, start, end, known_at=known_at)
+        document = shapes.diff_json(diff(store, table, start, end, known_at=known_at))
     finally:
         store.close()
     if inv.json:

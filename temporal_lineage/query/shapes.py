@@ -19,6 +19,7 @@ from temporal_lineage.model import (
     SyncReport,
     TableInfo,
 )
+from temporal_lineage.query.diff import CodeChange, Diff, UpstreamChange
 from temporal_lineage.query.impact import Affected, Impact
 from temporal_lineage.query.lineage import Lineage
 from temporal_lineage.query.links import Producer
@@ -365,4 +366,54 @@ def ref_json(stored: StoredRef) -> dict[str, Any]:
         "max_ref_age_ms": ref.max_ref_age_ms,
         "max_snapshot_age_ms": ref.max_snapshot_age_ms,
         "min_snapshots_to_keep": ref.min_snapshots_to_keep,
+    }
+
+
+def _upstream_json(u: UpstreamChange) -> dict[str, Any]:
+    return {
+        "table": u.table,
+        "from_snapshot": u.from_snapshot,
+        "to_snapshot": u.to_snapshot,
+        "changed": u.changed,
+        "in": u.side.value,
+    }
+
+
+def _code_json(c: CodeChange) -> dict[str, Any]:
+    old, new = c.from_run, c.to_run
+    return {
+        "table": c.table,
+        "job": str(c.job),
+        "from_run": old.run_id if old else None,
+        "to_run": new.run_id if new else None,
+        "from_code_version": old.code_version if old else None,
+        "to_code_version": new.code_version if new else None,
+        "from_job_version": old.job_version if old else None,
+        "to_job_version": new.job_version if new else None,
+        "sql_changed": c.sql_changed,
+        "from_parameters": dict(old.parameters) if old else None,
+        "to_parameters": dict(new.parameters) if new else None,
+        "changed": c.changed,
+    }
+
+
+def diff_json(d: Diff) -> dict[str, Any]:
+    """The answer of ``diff``."""
+    return {
+        "table": str(d.table),
+        "from": format_time(d.start),
+        "to": format_time(d.end),
+        "known_at": format_time(d.known_at),
+        "root": _upstream_json(d.root) if d.root is not None else None,
+        "upstream": [_upstream_json(u) for u in d.upstream],
+        "schema_changes": [
+            {
+                "table": c.table,
+                "schema_id": c.schema_id,
+                "effective_at": format_time(c.effective_at),
+                **change_json(c.change),
+            }
+            for c in d.schema_changes
+        ],
+        "code": [_code_json(c) for c in d.code],
     }

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from temporal_lineage.cli.main import cli
 from temporal_lineage.model import EvidenceKind, TableRef
 from temporal_lineage.query import shapes
-from temporal_lineage.query.diff import diff
+from temporal_lineage.query.diff import Side, diff
 from temporal_lineage.query.lineage import Direction, lineage
 from temporal_lineage.query.provenance import provenance
 from temporal_lineage.store import Store
@@ -136,7 +136,13 @@ def test_provenance_is_the_snapshot_closure(pipe: Pipeline) -> None:
 
 def test_diff_names_the_code_change_and_the_dropped_input(pipe: Pipeline) -> None:
     facts = build(pipe)
-    answer = diff(pipe.store, TableRef("d", "model_input"), facts["t_model"], now())  # type: ignore[arg-type]
+    typed = diff(pipe.store, TableRef("d", "model_input"), facts["t_model"], now())  # type: ignore[arg-type]
+    assert typed.root is not None and (typed.root.from_snapshot, typed.root.to_snapshot) == (0, 1)
+    code = {c.table: c for c in typed.code}["d.model_input"]
+    assert code.changed and code.from_run is not None and code.to_run is not None
+    assert (code.from_run.code_version, code.to_run.code_version) == ("aaa", "bbb")
+    assert {u.table: u.side for u in typed.upstream}["d.extra"] is Side.FROM
+    answer = shapes.diff_json(typed)
     assert answer["root"]["from_snapshot"] == 0 and answer["root"]["to_snapshot"] == 1
     changed = {c["table"]: c for c in answer["code"]}
     assert changed["d.model_input"]["from_code_version"] == "aaa"
