@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,65 +85,93 @@ def provenance(
     with store.reader() as reader:
         root = reader.get_table(ref)
         head = snapshot_of_ref(reader, root, ref_name, as_of, known_at)
-        nodes: dict[tuple[str, str | None, int | None], ProvenanceNode] = {}
-        edges: list[ProvenanceEdge] = []
         if head is None:
             return Provenance(ref, as_of, known_at, (), (), ref_name)
-        nodes[_key(NodeRef(ref), head)] = ProvenanceNode(NodeRef(ref), root, head, None, None, ())
-        level: list[tuple[StoredTable, StoredSnapshot]] = [(root, head)]
-        depth = 0
-        while level:
-            # One level at a time, its reads batched (statements grow with depth and tables,
-            # not with nodes); then each node of it, in breadth-first order as before.
-            reads = _LevelReads.load(reader, level, known_at, deeper=depth < max_depth)
-            following: list[tuple[StoredTable, StoredSnapshot]] = []
-            for table, snap in level:
-                node = NodeRef(table.ref)
-                produced = reads.producer(table, snap)
-                kept = reads.kept.get(_key(node, snap))
-                if kept is not None and depth < max_depth:
-                    keepers, evidence = kept
-                    maintenance = produced.run_id if produced is not None else None
-                    nodes[_key(node, snap)] = ProvenanceNode(
-                        node, table, snap, None, None, evidence, maintenance
-                    )
-                    for keeper in keepers:
-                        edges.append(
-                            ProvenanceEdge(
-                                node,
-                                keeper.snapshot.snapshot_id,
-                                node,
-                                snap.snapshot.snapshot_id,
-                                maintenance,
-                                evidence,
-                            )
-                        )
-                        if _key(node, keeper) not in nodes:
-                            nodes[_key(node, keeper)] = ProvenanceNode(
-                                node, table, keeper, None, None, ()
-                            )
-                            following.append((table, keeper))
-                    continue
-                if produced is None:
-                    continue
-                run = reads.runs.get(produced.run_id)
-                nodes[_key(node, snap)] = ProvenanceNode(
-                    node, table, snap, produced.run_id, run, produced.evidence
+
+        def load(level: Sequence[tuple[StoredTable, StoredSnapshot]], deeper: bool) -> LevelReads:
+            return LevelReads.load(reader, level, known_at, deeper=deeper)
+
+        nodes, edges = closure(root, head, load, max_depth)
+    return Provenance(ref, as_of, known_at, nodes, edges, ref_name)
+
+
+LevelLoader = Callable[[Sequence[tuple[StoredTable, StoredSnapshot]], bool], "LevelReads"]
+"""What one level of the closure needs (``deeper``: its inputs will be followed)."""
+
+
+def closure(
+    root: StoredTable, head: StoredSnapshot, load: LevelLoader, max_depth: int
+) -> tuple[tuple[ProvenanceNode, ...], tuple[ProvenanceEdge, ...]]:
+    """The snapshot closure of ``root`` at ``head``, breadth first, one level at a time.
+
+    Pure over ``load``: the store is read by the loader (``LevelReads.load``), so the walk
+    runs as well on hand-built levels (tests/query/test_provenance_closure.py).
+    """
+    nodes = {
+        _key(NodeRef(root.ref), head): ProvenanceNode(NodeRef(root.ref), root, head, None, None, ())
+    }
+    edges: list[ProvenanceEdge] = []
+    level: list[tuple[StoredTable, StoredSnapshot]] = [(root, head)]
+    depth = 0
+    while level:
+        reads = load(level, depth < max_depth)
+        following: list[tuple[StoredTable, StoredSnapshot]] = []
+        for table, snap in level:
+            _visit(table, snap, reads, depth < max_depth, nodes, edges, following)
+        level, depth = following, depth + 1
+    return tuple(nodes.values()), tuple(edges)
+
+
+def _visit(
+    table: StoredTable,
+    snap: StoredSnapshot,
+    reads: LevelReads,
+    deeper: bool,
+    nodes: dict[tuple[str, str | None, int | None], ProvenanceNode],
+    edges: list[ProvenanceEdge],
+    following: list[tuple[StoredTable, StoredSnapshot]],
+) -> None:
+    """One node of a level: its producer (or the data it keeps), its inputs queued."""
+    node = NodeRef(table.ref)
+    produced = reads.producer(table, snap)
+    kept = reads.kept.get(_key(node, snap))
+    if kept is not None and deeper:
+        keepers, evidence = kept
+        maintenance = produced.run_id if produced is not None else None
+        nodes[_key(node, snap)] = ProvenanceNode(
+            node, table, snap, None, None, evidence, maintenance
+        )
+        for keeper in keepers:
+            edges.append(
+                ProvenanceEdge(
+                    node,
+                    keeper.snapshot.snapshot_id,
+                    node,
+                    snap.snapshot.snapshot_id,
+                    maintenance,
+                    evidence,
                 )
-                if run is None or depth >= max_depth:
-                    continue
-                for link in reads.inputs[run.run_id]:
-                    edges.append(_edge(link, node, snap, run.run_id))
-                    key = _key(link.node, link.snapshot)
-                    if key in nodes:
-                        continue
-                    nodes[key] = ProvenanceNode(
-                        link.node, link.table, link.snapshot, None, None, ()
-                    )
-                    if link.table is not None and link.snapshot is not None:
-                        following.append((link.table, link.snapshot))
-            level, depth = following, depth + 1
-    return Provenance(ref, as_of, known_at, tuple(nodes.values()), tuple(edges), ref_name)
+            )
+            if _key(node, keeper) not in nodes:
+                nodes[_key(node, keeper)] = ProvenanceNode(node, table, keeper, None, None, ())
+                following.append((table, keeper))
+        return
+    if produced is None:
+        return
+    run = reads.runs.get(produced.run_id)
+    nodes[_key(node, snap)] = ProvenanceNode(
+        node, table, snap, produced.run_id, run, produced.evidence
+    )
+    if run is None or not deeper:
+        return
+    for link in reads.inputs[run.run_id]:
+        edges.append(_edge(link, node, snap, run.run_id))
+        key = _key(link.node, link.snapshot)
+        if key in nodes:
+            continue
+        nodes[key] = ProvenanceNode(link.node, link.table, link.snapshot, None, None, ())
+        if link.table is not None and link.snapshot is not None:
+            following.append((link.table, link.snapshot))
 
 
 Kept = tuple[list[StoredSnapshot], tuple[Evidence, ...]]
@@ -151,7 +179,7 @@ Kept = tuple[list[StoredSnapshot], tuple[Evidence, ...]]
 
 
 @dataclass(frozen=True)
-class _LevelReads:
+class LevelReads:
     """What one level of the closure needs from the store, read in batches."""
 
     producers: dict[tuple[int, int], Producer]
@@ -168,7 +196,7 @@ class _LevelReads:
         known_at: datetime | None,
         *,
         deeper: bool,
-    ) -> _LevelReads:
+    ) -> LevelReads:
         by_table: dict[int, tuple[StoredTable, list[StoredSnapshot]]] = {}
         for table, snap in level:
             by_table.setdefault(table.table_id, (table, []))[1].append(snap)
