@@ -8,7 +8,7 @@ run completed by A), like table lineage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -117,51 +117,84 @@ def impact(
         target = field_named(schemas.at(root, instant), column)
         if target is None:
             raise ColumnNotFound(f"{ref} has no column {column!r} as of {instant.isoformat()}")
-        affected = list(_walk(reader, schemas, root, target, instant, depth, known_at))
+
+        def load(items: Sequence[tuple[StoredTable, Field]]) -> ImpactLevel:
+            return _load_level(reader, schemas, items, instant, known_at)
+
+        affected = list(downstream(root, target, instant, depth, load, schemas.at))
     return Impact(
         ref, target.dotted_path, target.id, instant, known_at, tuple(affected), target.type
     )
 
 
-def _walk(
-    reader: StoreReader,
-    schemas: SchemaCache,
+@dataclass(frozen=True)
+class ImpactLevel:
+    """What one level of the downstream walk needs: the column edges from its tables, and
+    the runs of their jobs with the one in force at A of each job."""
+
+    edges: tuple[ColumnEdgeRow, ...]
+    runs: Mapping[str, RunInfo]
+    current: frozenset[str]
+
+
+ImpactLoader = Callable[[Sequence[tuple[StoredTable, Field]]], ImpactLevel]
+SchemaAt = Callable[[StoredTable, datetime], Schema | None]
+
+
+def downstream(
     root: StoredTable,
     target: Field,
     as_of: datetime,
     depth: int,
-    known_at: datetime | None,
+    load: ImpactLoader,
+    schema_at: SchemaAt,
 ) -> Iterator[Affected]:
-    level_items: list[tuple[StoredTable, Field]] = [(root, target)]
+    """Every column ``target`` of ``root`` feeds, breadth first, one level at a time.
+
+    Pure over ``load`` and ``schema_at`` (the store is read by ``_load_level``), so the walk
+    runs as well on hand-built levels (tests/query/test_impact_walk.py).
+    """
+    items: list[tuple[StoredTable, Field]] = [(root, target)]
     seen: set[tuple[str, str]] = {(str(root.ref), target.dotted_path)}
     level = 1
-    while level_items and level <= depth:
-        # One level at a time: its edges, their jobs and the jobs' runs in one read each
-        # (statements grow with depth, not with the columns visited).
-        every_edge = reader.column_edges_from({tb.table_id for tb, _ in level_items}, known_at)
-        jobs = reader.jobs_of_runs({e.run_id for e in every_edge}, known_at)
-        by_job = reader.runs_of_jobs(jobs, known_at)
-        infos = {run.run_id: run for runs in by_job.values() for run in runs}
-        current = {r.run_id for r in jobs_current_run(by_job, as_of).values()}
+    while items and level <= depth:
+        reads = load(items)
         following: list[tuple[StoredTable, Field]] = []
-        schemas.prefetch(_schemas_needed(level_items, every_edge, infos, current, as_of))
-        for table, field in level_items:
+        for table, field in items:
             edges = [
                 e
-                for e in every_edge
+                for e in reads.edges
                 if e.input_table is not None and e.input_table.table_id == table.table_id
             ]
             yield from _affected(
-                schemas, table, field, edges, infos, current, seen, following, as_of, level
+                schema_at, table, field, edges, reads, seen, following, as_of, level
             )
-        level_items, level = following, level + 1
+        items, level = following, level + 1
+
+
+def _load_level(
+    reader: StoreReader,
+    schemas: SchemaCache,
+    items: Sequence[tuple[StoredTable, Field]],
+    as_of: datetime,
+    known_at: datetime | None,
+) -> ImpactLevel:
+    """A level's edges, their jobs and the jobs' runs in one read each, and the schemas they
+    are judged by in one batch (statements grow with depth, not with columns visited)."""
+    edges = reader.column_edges_from({tb.table_id for tb, _ in items}, known_at)
+    jobs = reader.jobs_of_runs({e.run_id for e in edges}, known_at)
+    by_job = reader.runs_of_jobs(jobs, known_at)
+    runs = {run.run_id: run for job_runs in by_job.values() for run in job_runs}
+    current = frozenset(r.run_id for r in jobs_current_run(by_job, as_of).values())
+    schemas.prefetch(_schemas_needed(items, edges, runs, current, as_of))
+    return ImpactLevel(tuple(edges), runs, current)
 
 
 def _schemas_needed(
-    items: list[tuple[StoredTable, Field]],
-    edges: list[ColumnEdgeRow],
-    infos: dict[str, RunInfo],
-    current: set[str],
+    items: Sequence[tuple[StoredTable, Field]],
+    edges: Sequence[ColumnEdgeRow],
+    infos: Mapping[str, RunInfo],
+    current: frozenset[str],
     as_of: datetime,
 ) -> Iterator[tuple[StoredTable, datetime]]:
     """The (table, time) schemas a level's edges are judged by: each input table at its
@@ -178,12 +211,11 @@ def _schemas_needed(
 
 
 def _affected(
-    schemas: SchemaCache,
+    schema_at: SchemaAt,
     table: StoredTable,
     field: Field,
     edges: list[ColumnEdgeRow],
-    infos: dict[str, RunInfo],
-    current: set[str],
+    reads: ImpactLevel,
     seen: set[tuple[str, str]],
     following: list[tuple[StoredTable, Field]],
     as_of: datetime,
@@ -192,12 +224,12 @@ def _affected(
     """The columns ``field`` of ``table`` feeds through its current runs' edges; each newly
     reached stored column is queued in ``following``."""
     for edge in edges:
-        run = infos.get(edge.run_id)
-        if run is None or edge.run_id not in current or run.started_at is None:
+        run = reads.runs.get(edge.run_id)
+        if run is None or edge.run_id not in reads.current or run.started_at is None:
             continue
         # The name as the run saw it: the schema at its start (or end, for a table first
         # created during the run).
-        seen_schema = schemas.at(table, run.started_at) or schemas.at(table, run.ended_at or as_of)
+        seen_schema = schema_at(table, run.started_at) or schema_at(table, run.ended_at or as_of)
         if not same_field(seen_schema, edge.input_field, field):
             continue
         key = (str(edge.output_node), edge.output_field)
@@ -206,7 +238,7 @@ def _affected(
         seen.add(key)
         out_field = None
         if edge.output_table is not None:
-            out_field = field_named(schemas.at(edge.output_table, as_of), edge.output_field)
+            out_field = field_named(schema_at(edge.output_table, as_of), edge.output_field)
         yield Affected(
             node=edge.output_node,
             column=out_field.dotted_path if out_field else edge.output_field,
