@@ -181,12 +181,16 @@ def _by_event_facts(
     return Producer(run.run_id, (Evidence(EvidenceKind.INFERRED, detail),))
 
 
+_InputKey = tuple[str, str, str]
+"""(run id, dataset namespace, dataset name): one input of one run."""
+
+
 def run_inputs(
     reader: StoreReader, runs: Mapping[str, RunInfo], known_at: datetime | None
 ) -> dict[str, list[InputLink]]:
     """What each run read: a pinned snapshot, else the input's head when the run started."""
     datasets = reader.run_datasets(list(runs), known_at, "input")
-    merged: dict[tuple[str, str, str], RunDataset] = {}
+    merged: dict[_InputKey, RunDataset] = {}
     for dataset in datasets:
         key = (dataset.run_id, dataset.namespace, dataset.name)
         kept = merged.get(key)
@@ -194,24 +198,20 @@ def run_inputs(
             merged[key] = dataset
     found: dict[str, list[InputLink]] = {run: [] for run in runs}
     # Every pinned snapshot, then every head at run start, in one batched read each.
-    pinned: list[tuple[RunDataset, tuple[StoredTable, int, datetime | None]]] = []
-    at_start: list[tuple[RunDataset, tuple[StoredTable, datetime]]] = []
-    for d in merged.values():
+    pinned: dict[_InputKey, tuple[StoredTable, int, datetime | None]] = {}
+    at_start: dict[_InputKey, tuple[StoredTable, datetime]] = {}
+    for key, d in merged.items():
         started = runs[d.run_id].started_at
         if d.table is not None and d.pinned_snapshot is not None:
-            pinned.append((d, (d.table, d.pinned_snapshot, started)))
+            pinned[key] = (d.table, d.pinned_snapshot, started)
         elif d.table is not None and started is not None:
-            at_start.append((d, (d.table, started)))
-    resolved: dict[int, StoredSnapshot | None] = {}
-    found_pinned = reader.snapshots_before([key for _, key in pinned], known_at)
-    for (d, _), snap in zip(pinned, found_pinned, strict=True):
-        resolved[id(d)] = snap
-    found_heads = reader.heads_as_of([key for _, key in at_start], known_at)
-    for (d, _), snap in zip(at_start, found_heads, strict=True):
-        resolved[id(d)] = snap
-    for dataset in merged.values():
-        link = _input_link(dataset, runs[dataset.run_id], resolved.get(id(dataset)))
-        found[dataset.run_id].append(link)
+            at_start[key] = (d.table, started)
+    resolved: dict[_InputKey, StoredSnapshot | None] = {
+        **dict(zip(pinned, reader.snapshots_before(list(pinned.values()), known_at), strict=True)),
+        **dict(zip(at_start, reader.heads_as_of(list(at_start.values()), known_at), strict=True)),
+    }
+    for key, dataset in merged.items():
+        found[dataset.run_id].append(_input_link(dataset, runs[dataset.run_id], resolved.get(key)))
     return found
 
 
