@@ -14,6 +14,7 @@ import yaml
 
 from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS
 from temporal_lineage.errors import ConfigError, one_line
+from temporal_lineage.governance_config import Governance, parse_governance
 from temporal_lineage.model import Format
 from temporal_lineage.storable import find_unstorable
 
@@ -33,7 +34,7 @@ _SOURCE_KEYS = {
     "poll_interval",
     "run_id_keys",
 }
-_TOP_KEYS = {"store", "sources", "service"}
+_TOP_KEYS = {"store", "sources", "service", "classify", "governance", "policies"}
 _SERVICE_KEYS = {"host", "port", "open_reads", "max_body_mb", "scheduler"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -75,6 +76,7 @@ class Settings:
     sources: tuple[SourceConfig, ...] = ()
     config_path: Path | None = None
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    governance: Governance = field(default_factory=Governance)
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``.
@@ -149,6 +151,9 @@ def load_settings(
         sources=sources,
         config_path=path.resolve() if path.is_file() else None,
         service=_service(raw.get("service"), path),
+        governance=parse_governance(
+            raw.get("classify"), raw.get("governance"), raw.get("policies"), str(path)
+        ),
     )
 
 

@@ -44,6 +44,8 @@ class EventEdge:
     kind: str
     subtype: str | None
     origin: EdgeOrigin
+    masking: bool | None = None
+    """The facet's transformation says the output masks the input (None: not said)."""
 
 
 KnownTable = Callable[[DatasetName, datetime], tuple[TableRef, Schema | None] | None]
@@ -64,8 +66,8 @@ def _facet_edges(output: DatasetObservation, origin: EdgeOrigin) -> list[EventEd
     edges: list[EventEdge] = []
     for lineage in output.column_lineage:
         for source in lineage.inputs:
-            kinds = [(x.type, x.subtype) for x in source.transformations] or [
-                ("DIRECT", lineage.transformation_type)
+            kinds = [(x.type, x.subtype, x.masking) for x in source.transformations] or [
+                ("DIRECT", lineage.transformation_type, None)
             ]
             edges.extend(
                 EventEdge(
@@ -76,8 +78,9 @@ def _facet_edges(output: DatasetObservation, origin: EdgeOrigin) -> list[EventEd
                     kind=(kind or "DIRECT").upper(),
                     subtype=subtype,
                     origin=origin,
+                    masking=masking,
                 )
-                for kind, subtype in kinds
+                for kind, subtype, masking in kinds
             )
     return edges
 

@@ -81,6 +81,24 @@ class SchemaField:
 
 
 @dataclass(frozen=True)
+class DeclaredTag:
+    """One tag of a ``tags`` facet: ``key`` is the tag, ``field`` the column it applies to."""
+
+    key: str
+    value: str
+    source: str | None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredOwner:
+    """One owner of an ``ownership`` facet (e.g. ``team:crm``, type ``MAINTAINER``)."""
+
+    name: str
+    type: str | None
+
+
+@dataclass(frozen=True)
 class DatasetObservation:
     """What one event says about one dataset (an input, an output or a static dataset).
 
@@ -107,6 +125,10 @@ class DatasetObservation:
     facets: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
     previous_name: DatasetName | None = None
     """``lifecycleStateChange.previousIdentifier`` (a RENAME's old name)."""
+    tags: tuple[DeclaredTag, ...] = ()
+    """``tags`` facet: the dataset's and its columns' tags."""
+    owners: tuple[DeclaredOwner, ...] | None = None
+    """``ownership`` facet (None: not sent)."""
 
     @property
     def dataset(self) -> DatasetName:
@@ -154,6 +176,10 @@ class ParsedEvent:
     root_run_id: str | None = None
     """Parent facet ``root.run.runId`` (e.g. the Airflow DAG run of a task run)."""
     root_job: DatasetName | None = None
+    job_tags: tuple[DeclaredTag, ...] = ()
+    run_tags: tuple[DeclaredTag, ...] = ()
+    job_owners: tuple[DeclaredOwner, ...] | None = None
+    """Job ``ownership`` facet (None: not sent)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from temporal_lineage.openlineage.events import (
     SchemaField,
     Transformation,
 )
+from temporal_lineage.openlineage.governance_facets import read_owners, read_tags
 from temporal_lineage.openlineage.validate import (
     FieldError,
     as_object,
@@ -334,6 +335,8 @@ def read_dataset(value: Any, path: str, side: Side) -> DatasetObservation:
         ),
         facets=MappingProxyType(facets),
         previous_name=_previous_name(lifecycle, lifecycle_at) if lifecycle is not None else None,
+        tags=read_tags(*facet("tags")),
+        owners=read_owners(*facet("ownership")),
     )
 
 

@@ -47,6 +47,7 @@ from temporal_lineage.openlineage.facets import (
     read_parameters,
     read_parents,
 )
+from temporal_lineage.openlineage.governance_facets import read_owners, read_tags
 from temporal_lineage.openlineage.validate import (
     FieldError,
     as_choice,
@@ -195,6 +196,9 @@ def parse_event(value: Any) -> ParsedEvent:
         fingerprint=hashlib.sha256(canonical).hexdigest(),
         root_run_id=parents.root_run_id,
         root_job=parents.root_job,
+        job_tags=read_tags(job_facets.get("tags"), "job.facets.tags"),
+        run_tags=read_tags(run_facets.get("tags"), "run.facets.tags"),
+        job_owners=read_owners(job_facets.get("ownership"), "job.facets.ownership"),
     )
 
 

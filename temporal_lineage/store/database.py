@@ -19,7 +19,7 @@ from temporal_lineage.store.reader import StoreReader
 from temporal_lineage.store.tokens import Scope
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 """The newest migration; checked against alembic's scripts by the tests.
 
 Knowing it here lets every command check the store without importing alembic (a third of

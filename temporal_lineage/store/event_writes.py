@@ -20,7 +20,13 @@ from temporal_lineage.store.upsert import insert_new
 
 if TYPE_CHECKING:
     from temporal_lineage.openlineage.column_edges import EventEdge
-    from temporal_lineage.openlineage.events import DatasetName, DatasetObservation, ParsedEvent
+    from temporal_lineage.openlineage.events import (
+        DatasetName,
+        DatasetObservation,
+        DeclaredOwner,
+        DeclaredTag,
+        ParsedEvent,
+    )
 
 
 class EventWriter:
@@ -41,6 +47,8 @@ class EventWriter:
         self._datasets: list[dict[str, Any]] = []
         self._edges: list[dict[str, Any]] = []
         self._keys: list[dict[str, Any]] = []
+        self._tags: list[dict[str, Any]] = []
+        self._owners: list[dict[str, Any]] = []
 
     def known(self, fingerprints: Sequence[str]) -> set[str]:
         """Which of these events are stored already (duplicates are no-ops)."""
@@ -79,6 +87,8 @@ class EventWriter:
             (t.run_datasets, self._datasets),
             (t.column_edges, self._edges),
             (t.run_keys, self._keys),
+            (t.tag_facts, self._tags),
+            (t.owner_facts, self._owners),
         )
         marks = [len(rows) for _, rows in queues]
         self._queue(event, edges)
@@ -101,6 +111,7 @@ class EventWriter:
                 "recorded_at": self.now,
             }
         )
+        self._queue_governance(event, key)
         if job is None:
             return
         job_id = self._job(job.namespace, job.name)
@@ -156,7 +167,7 @@ class EventWriter:
         for row in self._states:
             if row["job_version_id"] is not None:
                 row["job_version_id"] = self._versions[row["job_version_id"]]
-        for rows in (self._states, self._datasets, self._edges):
+        for rows in (self._states, self._datasets, self._edges, self._tags, self._owners):
             for row in rows:
                 row["event_pk"] = ids[row["event_pk"]]
         if self._new_runs:
@@ -165,15 +176,102 @@ class EventWriter:
             (t.run_states, self._states),
             (t.run_datasets, self._datasets),
             (t.column_edges, self._edges),
+            (t.tag_facts, self._tags),
+            (t.owner_facts, self._owners),
         ):
             if rows:
                 self.conn.execute(insert(table), rows)
         if self._keys:
             keys = ("run_id", "key", "value")
             self.conn.execute(insert_new(self.conn, t.run_keys, keys), self._keys)
-        for queue in (self._events, self._new_runs, self._states, self._datasets, self._edges):
+        for queue in (
+            self._events,
+            self._new_runs,
+            self._states,
+            self._datasets,
+            self._edges,
+            self._tags,
+            self._owners,
+        ):
             queue.clear()
         self._keys.clear()
+
+    def _queue_governance(self, event: ParsedEvent, key: str) -> None:
+        """The tags and owners the event's facets state, as facts from its event time."""
+        observed = [*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])]
+        for dataset in observed:
+            symlinks = [[s.namespace, s.name] for s in dataset.symlinks]
+            found = self.matcher.match(dataset.namespace, dataset.name, symlinks)
+            where = {
+                "namespace": dataset.namespace,
+                "name": dataset.name,
+                "table_id": found.table_id if found else None,
+                "matched_at": self.now if found else None,
+            }
+            self._tags.extend(
+                self._tag_row(event, key, "dataset", tag, where) for tag in dataset.tags
+            )
+            if dataset.owners is not None:
+                self._owners.append(self._owner_row(event, key, "dataset", dataset.owners, where))
+        job = event.job
+        if job is None:
+            return
+        job_where = {"namespace": job.namespace, "name": job.name}
+        self._tags.extend(
+            self._tag_row(event, key, "job", tag, job_where) for tag in event.job_tags
+        )
+        run_where = {**job_where, "run_id": event.run_id}
+        self._tags.extend(
+            self._tag_row(event, key, "run", tag, run_where) for tag in event.run_tags
+        )
+        if event.job_owners is not None:
+            self._owners.append(self._owner_row(event, key, "job", event.job_owners, job_where))
+
+    def _tag_row(
+        self,
+        event: ParsedEvent,
+        key: str,
+        target: str,
+        tag: DeclaredTag,
+        where: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        return {
+            "target": target,
+            "run_id": None,
+            "table_id": None,
+            "matched_at": None,
+            "field_id": None,
+            "reason": None,
+            **where,
+            "field": tag.field if target == "dataset" else None,
+            "tag": tag.key,
+            "value": tag.value,
+            "action": "add",
+            "origin": "openlineage",
+            "source": tag.source,
+            "effective_at": event.event_time,
+            "event_pk": key,
+            "recorded_at": self.now,
+        }
+
+    def _owner_row(
+        self,
+        event: ParsedEvent,
+        key: str,
+        target: str,
+        owners: Sequence[DeclaredOwner],
+        where: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        return {
+            "target": target,
+            "table_id": None,
+            "matched_at": None,
+            **where,
+            "owners": [[o.name, o.type] for o in owners],
+            "effective_at": event.event_time,
+            "event_pk": key,
+            "recorded_at": self.now,
+        }
 
     def _job(self, namespace: str, name: str) -> tuple[str, str]:
         """Queue a job; its key stands for its id until ``flush``."""
@@ -272,6 +370,7 @@ class EventWriter:
             "input_table_id": found.table_id if found else None,
             "kind": edge.kind,
             "subtype": edge.subtype,
+            "masking": edge.masking,
             "matched_at": self.now if (output or found) else None,
             "recorded_at": self.now,
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, select, update
+from sqlalchemy import ColumnElement, Connection, Text, cast, select, update
 
 from temporal_lineage import jsontext
 from temporal_lineage.store import tables as t
@@ -143,17 +143,24 @@ def _symlinks(value: Any) -> list[Sequence[str]]:
 
 
 def rematch_columns(conn: Connection, now: datetime) -> int:
-    """Match the two ends of column edges seen before their tables were known."""
+    """Match what names datasets seen before their tables were known: the two ends of column
+    edges, and the datasets of tag and owner facts."""
+    edges = t.column_edges.c
+    named = [
+        (t.column_edges, edges.input_namespace, edges.input_name, edges.input_table_id),
+        (t.column_edges, edges.output_namespace, edges.output_name, edges.output_table_id),
+        *(
+            (table, table.c.namespace, table.c.name, table.c.table_id)
+            for table in (t.tag_facts, t.owner_facts)
+        ),
+    ]
     matcher: DatasetMatcher | None = None
     done = 0
-    edges = t.column_edges.c
-    for side in ("input", "output"):
-        namespace, name, table_id = (
-            edges[f"{side}_namespace"],
-            edges[f"{side}_name"],
-            edges[f"{side}_table_id"],
-        )
-        pending = conn.execute(select(namespace, name).where(table_id.is_(None)).distinct()).all()
+    for table, namespace, name, table_id in named:
+        condition: list[ColumnElement[bool]] = [table_id.is_(None)]
+        if "target" in table.c:
+            condition.append(table.c.target == "dataset")
+        pending = conn.execute(select(namespace, name).where(*condition).distinct()).all()
         if pending and matcher is None:
             matcher = DatasetMatcher(conn)
         for row_namespace, row_name in pending:
@@ -172,8 +179,8 @@ def rematch_columns(conn: Connection, now: datetime) -> int:
             if found is None:
                 continue
             done += conn.execute(
-                update(t.column_edges)
-                .where(table_id.is_(None), namespace == row_namespace, name == row_name)
+                update(table)
+                .where(*condition, namespace == row_namespace, name == row_name)
                 .values({table_id.name: found.table_id, "matched_at": now})
             ).rowcount
     return done

@@ -334,9 +334,69 @@ column_edges = Table(
     Column("subtype", String(32), nullable=True),
     Column("matched_at", UtcDateTime(), nullable=True),
     _recorded_at(),
+    Column("masking", Boolean, nullable=True),  # the facet's transformation says so
     Index("ix_column_edges_input", "input_table_id", "input_field"),
     Index("ix_column_edges_output", "output_table_id", "output_field"),
     Index("ix_column_edges_run", "run_id"),
+)
+
+# -- Governance: classification tags and owners over time, erasure verifications.
+
+tag_facts = Table(
+    "tag_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("target", String(8), nullable=False),  # dataset, job, run
+    Column("namespace", String(1000), nullable=True),  # the dataset's or the job's
+    Column("name", String(2000), nullable=True),
+    Column("run_id", String(64), nullable=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=True),
+    Column("field", String(1000), nullable=True),  # a column's path as given; None: the table
+    Column("field_id", Integer, nullable=True),  # resolved when written (manual tags)
+    Column("tag", String(200), nullable=False),
+    Column("value", String(1000), nullable=True),
+    Column("action", String(8), nullable=False),  # add, remove
+    Column("origin", String(16), nullable=False),  # openlineage, manual
+    Column("source", String(200), nullable=True),  # the facet's source, or who tagged
+    Column("reason", Text, nullable=True),
+    Column("effective_at", UtcDateTime(), nullable=False),  # valid time
+    Column("event_pk", ForeignKey("events.id"), nullable=True),
+    Column("matched_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    Index("ix_tag_facts_table", "table_id"),
+    Index("ix_tag_facts_dataset", "namespace", "name"),
+    Index("ix_tag_facts_tag", "tag"),
+)
+
+owner_facts = Table(
+    "owner_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("target", String(8), nullable=False),  # dataset, job
+    Column("namespace", String(1000), nullable=False),
+    Column("name", String(2000), nullable=False),
+    Column("table_id", ForeignKey("tables.id"), nullable=True),
+    Column("owners", JSON, nullable=False),  # [[name, type]], the facet's whole list
+    Column("effective_at", UtcDateTime(), nullable=False),
+    Column("event_pk", ForeignKey("events.id"), nullable=False),
+    Column("matched_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    Index("ix_owner_facts_table", "table_id"),
+    Index("ix_owner_facts_name", "target", "namespace", "name"),
+)
+
+erasure_checks = Table(
+    "erasure_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=False),
+    Column("predicate", Text, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("method", String(16), nullable=False),  # probe, engine
+    Column("report", JSON, nullable=False),
+    Column("checked_at", UtcDateTime(), nullable=False),
+    _recorded_at(),
+    Index("ix_erasure_checks_table", "table_id", "checked_at"),
 )
 
 # -- The service: API tokens (hashed) and table leases shared by sync workers.
