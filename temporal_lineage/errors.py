@@ -18,6 +18,15 @@ class ConfigError(LineageError):
     """The configuration file, an environment variable or a command-line flag is invalid."""
 
 
+class BadPredicate(ConfigError):
+    """A row predicate (e.g. of an erasure request) cannot be understood or pushed down.
+
+    A usage error: unparsable text, a construct outside the supported subset (functions,
+    subqueries, arithmetic, column-to-column comparisons) or a literal its column's type
+    cannot be compared with. The message is one line naming the predicate and the fault.
+    """
+
+
 class StoreError(LineageError):
     """The store cannot be opened, migrated, read or written."""
 

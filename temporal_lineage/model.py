@@ -453,3 +453,21 @@ class NodeRef:
         if self.table is not None:
             return str(self.table)
         return f"{self.namespace}/{self.name}"
+
+
+class TagOrigin(StrEnum):
+    """Where a classification fact comes from."""
+
+    OPENLINEAGE = "openlineage"
+    """A ``tags`` facet of an OpenLineage event."""
+    RULE = "rule"
+    """A ``classify:`` rule of lineage.yaml, applied to every schema version."""
+    MANUAL = "manual"
+    """``tag add`` / ``tag remove`` (CLI or HTTP)."""
+
+
+class TagAction(StrEnum):
+    """A tag fact starts a tag's validity or ends it (nothing is deleted)."""
+
+    ADD = "add"
+    REMOVE = "remove"

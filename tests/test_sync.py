@@ -125,7 +125,7 @@ def test_a_second_sync_with_nothing_new_adds_nothing(synced: Store, settings: Se
     before = counts()
     report = sync(synced, settings)
     assert (report.new_snapshots, report.new_schema_versions, report.errors) == (0, 0, [])
-    assert report.tables == 4
+    assert report.tables == 7
     assert counts() == before
 
 
@@ -133,7 +133,7 @@ def test_sync_runs_are_recorded(synced: Store) -> None:
     with synced.connect() as conn:
         runs = conn.execute(select(t.sync_runs)).all()
     assert len(runs) == 1
-    assert runs[0].tables_checked == 4 and runs[0].snapshots_added > 0
+    assert runs[0].tables_checked == 7 and runs[0].snapshots_added > 0
     assert runs[0].ended_at >= runs[0].started_at
 
 
@@ -146,10 +146,12 @@ def test_unknown_source_is_a_config_error(store: Store, settings: Settings) -> N
 
 def test_one_source_at_a_time(sqlite_store: Store, settings: Settings) -> None:
     report = sync(sqlite_store, settings, source="deltas")
-    assert report.tables == 2
+    assert report.tables == 4
     assert {str(i.ref) for i in history.list_tables(sqlite_store)} == {
         "deltas.users",
         "deltas.training_set",
+        "deltas.customer_emails_hashed",
+        "deltas.marketing_contacts",
     }
 
 

@@ -207,6 +207,42 @@ class DeltaLakeTable:
         )
         return version
 
+    def delete(self, predicate: str, run: JobRun) -> int:
+        """DELETE the rows matching PREDICATE (files rewritten, old files kept until VACUUM)."""
+        metrics: dict[str, Any] = {}
+
+        def commit() -> None:
+            metrics.update(
+                DeltaTable(str(self.path)).delete(predicate, commit_properties=_commit_props(run))
+            )
+
+        version = self._commit(commit)
+        details = {
+            "run_id": run.run_id,
+            "predicate": predicate,
+            "rows": metrics.get("num_deleted_rows"),
+        }
+        self._event("delete", version, details)
+        return version
+
+    def vacuum(self) -> list[int]:
+        """VACUUM with no retention (outside any run: maintenance); return the versions it
+        committed (delta-rs logs a VACUUM START and a VACUUM END commit)."""
+        first = self._last_version + 1
+        removed: list[str] = []
+
+        def commit() -> None:
+            removed.extend(
+                DeltaTable(str(self.path)).vacuum(
+                    retention_hours=0, dry_run=False, enforce_retention_duration=False
+                )
+            )
+
+        last = self._commit(commit)
+        versions = list(range(first, last + 1))
+        self._event("vacuum", last, {"removed_files": len(removed), "versions": versions})
+        return versions
+
     def restore(self, version: int) -> int:
         """RESTORE the table to an earlier version (outside any run: an operator's fix)."""
 

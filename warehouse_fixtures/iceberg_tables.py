@@ -176,6 +176,17 @@ class IcebergTable:
             data.num_rows,
         )
 
+    def delete(self, predicate: str, run: JobRun) -> list[int]:
+        """Delete the rows matching PREDICATE (copy-on-write); return the new snapshot ids."""
+        rows = self.table.scan(row_filter=predicate).to_arrow().num_rows
+        properties = run.commit_properties()
+        new_ids = self._commit(lambda: self.table.delete(predicate, snapshot_properties=properties))
+        self._emit(
+            "delete",
+            {"run_id": run.run_id, "predicate": predicate, "rows": rows, "snapshots": new_ids},
+        )
+        return new_ids
+
     def create_branch(self, name: str) -> None:
         """Start a branch at main's current snapshot (write-audit-publish's staging)."""
         head = self.current_snapshot_id

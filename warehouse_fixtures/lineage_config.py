@@ -11,6 +11,24 @@ from warehouse_fixtures.iceberg_tables import CATALOG_NAME, catalog_properties
 CONFIG_FILE = "lineage.yaml"
 POLL_INTERVAL = "60s"
 
+GOVERNANCE_KEYS_ENABLED = True
+"""Write the ``classify``, ``governance`` and ``policies`` keys (off for a service whose
+config parser predates them)."""
+
+GOVERNANCE_TEXT = """\
+classify:                             # tags by rule, applied to every schema version
+  - {tag: pii, column: "(?i)^(email|phone)$"}
+  - {tag: customer_key, column: "^customer_id$", table: "lake.crm.*"}
+governance:
+  masking_functions: [sha1, sha2, md5, hash, mask, xxhash64, crc32]
+  propagate_indirect: false
+policies:
+  - {name: pii-confined, kind: confined, tag: pii,
+     namespaces: ["lake.crm.*", "lake.secure.*"], unless_masked: true}
+  - {name: pii-owned, kind: owner_required, tag: pii}
+  - {name: pii-retention, kind: retention, tag: pii, max_age: 30d}
+"""
+
 
 def lineage_config_text(root: Path) -> str:
     """Return the YAML text of the service configuration for the warehouse at ROOT."""
@@ -30,7 +48,7 @@ def lineage_config_text(root: Path) -> str:
         "    format: delta\n"
         f"    root: {DELTA_DIR}                      # relative to this file's folder\n"
         f"    poll_interval: {POLL_INTERVAL}\n"
-    )
+    ) + (GOVERNANCE_TEXT if GOVERNANCE_KEYS_ENABLED else "")
 
 
 def write_lineage_config(root: Path) -> Path:

@@ -1,4 +1,4 @@
-"""The six-day ML-pipeline story: which job run makes which real write on which day.
+"""The eight-day story: which job run makes which real write on which day.
 
 Each day is one run of the ``daily-pipeline`` job, the parent of that day's job runs.
 Every data write belongs to a job run (see ``warehouse_fixtures.jobs``); table creation,
@@ -21,6 +21,9 @@ Two schema changes of lake.features.user_features propagate to build-training-se
   deploys v1.2, whose label no longer reads it: pending -> adopted.
 
 ``timeline.json`` records both in ``propagation`` (see ``warehouse_fixtures.propagation``).
+
+Day 8 brings personal data, its classification, a masked and an unmasked copy, and a data
+subject's erasure (see ``warehouse_fixtures.governance_story``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ from pyiceberg.types import (
 from temporal_lineage.instrument import EventEmitter
 from warehouse_fixtures.delta_log import MAPPING_MODE
 from warehouse_fixtures.delta_tables import DeltaLakeTable
+from warehouse_fixtures.facet_emitter import FacetedEmitter
+from warehouse_fixtures.governance_jobs import GOVERNANCE_TABLES
+from warehouse_fixtures.governance_story import GovernanceDay
 from warehouse_fixtures.iceberg_tables import IcebergTable
 from warehouse_fixtures.jobs import (
     BUILD_TRAINING_SET,
@@ -88,7 +94,7 @@ EVENTS = "lake.raw.events"
 USER_FEATURES = "lake.features.user_features"
 USERS = "deltas.users"
 TRAINING_SET = "deltas.training_set"
-TABLE_NAMES = (EVENTS, USER_FEATURES, USERS, TRAINING_SET)
+TABLE_NAMES = (EVENTS, USER_FEATURES, USERS, TRAINING_SET, *GOVERNANCE_TABLES)
 
 EVENTS_PER_DAY = 120
 AUDIT_BRANCH = "audit"
@@ -161,7 +167,8 @@ class Story:
         client: EventEmitter,
     ) -> None:
         self.rec = recorder
-        self.pipeline = Pipeline(client, recorder)
+        emitter = FacetedEmitter(client)
+        self.pipeline = Pipeline(emitter, recorder)
         self.events = IcebergTable(catalog, EVENTS, recorder, pacer)
         self.features = IcebergTable(catalog, USER_FEATURES, recorder, pacer)
         self.users = DeltaLakeTable(root, USERS.split(".")[1], recorder, pacer)
@@ -175,6 +182,7 @@ class Story:
         self.next_event_id = 1
         self.good_features_snapshot: int | None = None
         self.unread_features_snapshot: int | None = None
+        self.governance = GovernanceDay(root, catalog, recorder, pacer, self.pipeline, emitter)
 
     def run(self) -> None:
         """Play every day in order, each inside its daily parent run."""
@@ -186,6 +194,7 @@ class Story:
             self.day5,
             self.day6,
             self.day7,
+            self.governance.play,
         )
         for number, play in enumerate(days, start=1):
             self.rec.day = number

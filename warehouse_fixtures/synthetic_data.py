@@ -1,11 +1,11 @@
-"""Deterministic synthetic data for the ML-pipeline story (events, users, features, training)."""
+"""Deterministic synthetic data for the story (events, users, features, training, customers)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
@@ -231,3 +231,36 @@ def latest_countries(events: pa.Table) -> pa.Table:
     latest = ordered.group_by("user_id", use_threads=False).aggregate([("country", "last")])
     table = pa.table({"user_id": latest["user_id"], "country": latest["country_last"]})
     return table.sort_by("user_id")
+
+
+CUSTOMER_COUNT = 50
+CUSTOMER_ARROW_SCHEMA = pa.schema(
+    [
+        pa.field("customer_id", pa.int64(), nullable=False),
+        pa.field("email", pa.string()),
+        pa.field("phone", pa.string()),
+        pa.field("country", pa.string()),
+        pa.field("signup_date", pa.date32()),
+    ]
+)
+
+
+def customer_email(customer_id: int) -> str:
+    """Return the (made-up, never changing) e-mail address of a CRM customer."""
+    first, last, _ = user_name(customer_id).lower().split(" ")
+    return f"{first}.{last}.{customer_id}@example.com"
+
+
+def customers_table(count: int = CUSTOMER_COUNT) -> pa.Table:
+    """Build the CRM customers export: ids 1..COUNT with e-mail, phone, country, signup date."""
+    ids = range(1, count + 1)
+    return pa.table(
+        {
+            "customer_id": list(ids),
+            "email": [customer_email(i) for i in ids],
+            "phone": [f"+1-555-01{i:02d}" for i in ids],
+            "country": [COUNTRIES[i % len(COUNTRIES)] for i in ids],
+            "signup_date": [date(2025, 1, 1) + timedelta(days=7 * i) for i in ids],
+        },
+        schema=CUSTOMER_ARROW_SCHEMA,
+    )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from warehouse_fixtures.governance_records import GovernanceRecord
 from warehouse_fixtures.propagation_records import PropagationRecord
 from warehouse_fixtures.run_records import RunDataset as RunDataset
 from warehouse_fixtures.run_records import RunInput as RunInput
@@ -227,6 +228,7 @@ class Timeline:
     runs: tuple[RunRecord, ...]
     events_file: str = EVENTS_FILE
     propagation: tuple[PropagationRecord, ...] = ()
+    governance: GovernanceRecord | None = None
 
     def table(self, name: str) -> TableTimeline:
         """Return one table's timeline."""
@@ -260,6 +262,7 @@ class Timeline:
             "events": [e.to_dict() for e in self.events],
             "runs": [r.to_dict() for r in self.runs],
             "propagation": [p.to_dict() for p in self.propagation],
+            "governance": None if self.governance is None else self.governance.to_dict(),
         }
 
     def write(self) -> Path:
@@ -310,6 +313,9 @@ def load_timeline(root: Path) -> Timeline:
         runs=tuple(RunRecord.from_dict(r) for r in data.get("runs", [])),
         events_file=data.get("events_file", EVENTS_FILE),
         propagation=tuple(PropagationRecord.from_dict(p) for p in data.get("propagation", [])),
+        governance=None
+        if data.get("governance") is None
+        else GovernanceRecord.from_dict(data["governance"]),
     )
 
 
@@ -398,6 +404,7 @@ class TimelineRecorder:
     events: list[EventRecord] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
     propagation: list[PropagationRecord] = field(default_factory=list)
+    governance: GovernanceRecord | None = None
 
     def table(self, name: str, fmt: Format) -> TableRecorder:
         """Return (creating on first use) the recorder of one table."""
@@ -442,4 +449,5 @@ class TimelineRecorder:
             events=tuple(self.events),
             runs=tuple(self.runs),
             propagation=tuple(self.propagation),
+            governance=self.governance,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from temporal_lineage.cli import (  # noqa: F401 - importing registers the commands
     column_commands,
+    governance_commands,
     history_commands,
     lineage_commands,
     scheduler_commands,

@@ -119,7 +119,7 @@ def impact(
             raise ColumnNotFound(f"{ref} has no column {column!r} as of {instant.isoformat()}")
 
         def load(items: Sequence[tuple[StoredTable, Field]]) -> ImpactLevel:
-            return _load_level(reader, schemas, items, instant, known_at)
+            return load_level(reader, schemas, items, instant, known_at)
 
         affected = list(downstream(root, target, instant, depth, load, schemas.at))
     return Impact(
@@ -151,7 +151,7 @@ def downstream(
 ) -> Iterator[Affected]:
     """Every column ``target`` of ``root`` feeds, breadth first, one level at a time.
 
-    Pure over ``load`` and ``schema_at`` (the store is read by ``_load_level``), so the walk
+    Pure over ``load`` and ``schema_at`` (the store is read by ``load_level``), so the walk
     runs as well on hand-built levels (tests/query/test_impact_walk.py).
     """
     items: list[tuple[StoredTable, Field]] = [(root, target)]
@@ -172,7 +172,7 @@ def downstream(
         items, level = following, level + 1
 
 
-def _load_level(
+def load_level(
     reader: StoreReader,
     schemas: SchemaCache,
     items: Sequence[tuple[StoredTable, Field]],

@@ -7,7 +7,7 @@ completed by A (see ``jobs_current_run``).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -131,34 +131,57 @@ def _walk(
     for _ in range(depth):
         if not frontier:
             return
-        near = "output" if upstream else "input"
-        touching = reader.runs_touching(frontier, near, known_at)
-        runs = {r for found in touching.values() for r in found}
-        current = _current_runs(reader, runs, as_of, known_at)
-        datasets = reader.run_datasets([r.run_id for r in current], known_at)
         following: set[int] = set()
-        for run in current:
-            mine = [d for d in datasets if d.run_id == run.run_id]
-            near_side = [
-                d for d in mine if d.direction == near and d.table and d.table.table_id in frontier
-            ]
-            far_side = _unique([d for d in mine if d.direction != near])
-            for here in near_side:
-                for there in far_side:
-                    if _node(here) == _node(there):
-                        continue  # maintenance (compaction) reads and writes one table
-                    source, target = (there, here) if upstream else (here, there)
-                    edge = _edge(source, target, run)
-                    edges.setdefault((str(edge.source), str(edge.target), str(edge.job)), edge)
-                    if there.table is not None:
-                        tables.setdefault(there.table.table_id, there.table)
-                        if there.table.table_id not in seen:
-                            following.add(there.table.table_id)
-                    else:
-                        node = NodeRef(None, there.namespace, there.name)
-                        others.setdefault(str(node), node)
+        for hop in level_hops(reader, frontier, upstream, as_of, known_at):
+            there = hop.source if upstream else hop.target
+            edge = _edge(hop.source, hop.target, hop.run)
+            edges.setdefault((str(edge.source), str(edge.target), str(edge.job)), edge)
+            if there.table is not None:
+                tables.setdefault(there.table.table_id, there.table)
+                if there.table.table_id not in seen:
+                    following.add(there.table.table_id)
+            else:
+                node = NodeRef(None, there.namespace, there.name)
+                others.setdefault(str(node), node)
         seen |= following
         frontier = following
+
+
+@dataclass(frozen=True)
+class TableHop:
+    """One table-level edge in force at a time: ``run`` read ``source`` and wrote ``target``."""
+
+    source: RunDataset
+    target: RunDataset
+    run: RunInfo
+
+
+def level_hops(
+    reader: StoreReader,
+    frontier: Collection[int],
+    upstream: bool,
+    as_of: datetime,
+    known_at: datetime | None,
+) -> Iterator[TableHop]:
+    """The table-level edges in force at ``as_of`` that end (upstream) or start (downstream)
+    at these tables: one level of a lineage walk, read in a fixed number of statements."""
+    near = "output" if upstream else "input"
+    touching = reader.runs_touching(frontier, near, known_at)
+    runs = {r for found in touching.values() for r in found}
+    current = _current_runs(reader, runs, as_of, known_at)
+    datasets = reader.run_datasets([r.run_id for r in current], known_at)
+    for run in current:
+        mine = [d for d in datasets if d.run_id == run.run_id]
+        near_side = [
+            d for d in mine if d.direction == near and d.table and d.table.table_id in frontier
+        ]
+        far_side = _unique([d for d in mine if d.direction != near])
+        for here in near_side:
+            for there in far_side:
+                if _node(here) == _node(there):
+                    continue  # maintenance (compaction) reads and writes one table
+                source, target = (there, here) if upstream else (here, there)
+                yield TableHop(source, target, run)
 
 
 def _current_runs(

@@ -17,6 +17,15 @@ from typing import Any
 import pyarrow as pa
 
 from temporal_lineage.errors import DataUnavailable, SourceUnavailable, one_line
+from temporal_lineage.predicate import (
+    ColumnType,
+    Kind,
+    Predicate,
+    ansi_quote,
+    check_columns,
+    check_types,
+    to_sql,
+)
 from temporal_lineage.sources.delta_log import CHECKPOINT_FILE, COMMIT_FILE
 from temporal_lineage.sources.storage import local_path, storage_for
 
@@ -104,7 +113,7 @@ def _reader(uri: str, version: int, storage_options: Mapping[str, str]) -> pa.Re
     table = DeltaTable(uri, version=version, storage_options=dict(storage_options) or None)
     # The table's own column order: a query engine may move partition columns.
     names = [f.name for f in table.schema().fields]
-    columns = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
+    columns = ", ".join(ansi_quote(name) for name in names)
     result: Any = QueryBuilder().register("t", table).execute(f"select {columns} from t")
     return pa.RecordBatchReader.from_stream(result)
 
@@ -146,6 +155,64 @@ def version_reader(
             yield from inner
 
     return pa.RecordBatchReader.from_batches(inner.schema, batches())
+
+
+def count_matching(
+    table: str,
+    uri: str,
+    version: int,
+    storage_options: Mapping[str, str] | None,
+    predicate: Predicate,
+) -> int:
+    """How many rows of ``version`` match ``predicate`` (SQL semantics: nulls never match a
+    comparison, nor its negation).
+
+    ``select count(*) ... where`` through QueryBuilder (logical column names, column mapping
+    honoured): DataFusion pushes the filter into the Delta scan, which skips files by their
+    statistics and partition values.
+
+    Raises:
+        ColumnNotFound: the version's schema has no such column.
+        BadPredicate: a literal cannot be compared with its column's type.
+        DataUnavailable: as ``read_version``.
+    """
+    from deltalake import DeltaTable, QueryBuilder
+
+    options = storage_options or {}
+    label = version_label(table, version)
+    with map_exceptions(table, uri, version, options):
+        delta = DeltaTable(uri, version=version, storage_options=dict(options) or None)
+        fields = delta.schema().fields
+        check_columns(predicate, [f.name for f in fields], label)
+        check_types(predicate, {f.name: _column_type(f.type) for f in fields}, label)
+        sql = f"select count(*) from t where {to_sql(predicate, ansi_quote)}"
+        result: Any = QueryBuilder().register("t", delta).execute(sql)
+        counted = pa.RecordBatchReader.from_stream(result).read_all()
+    return int(counted.column(0)[0].as_py())
+
+
+_KINDS = {
+    "byte": Kind.INTEGER,
+    "short": Kind.INTEGER,
+    "integer": Kind.INTEGER,
+    "long": Kind.INTEGER,
+    "float": Kind.FLOAT,
+    "double": Kind.FLOAT,
+    "string": Kind.STRING,
+    "boolean": Kind.BOOLEAN,
+    "date": Kind.DATE,
+    "timestamp": Kind.TIMESTAMP_TZ,  # Delta's timestamp is an instant (stored as UTC)
+    "timestamp_ntz": Kind.TIMESTAMP,
+}
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+
+
+def _column_type(kind: Any) -> ColumnType:
+    """What a Delta type compares with (``binary``, nested types: nothing)."""
+    name = str(getattr(kind, "type", "struct"))
+    if match := _DECIMAL.fullmatch(name):
+        return ColumnType(name, Kind.DECIMAL, int(match.group(2)))
+    return ColumnType(name, _KINDS.get(name, Kind.OTHER))
 
 
 def unreadable_versions(

@@ -17,6 +17,23 @@ from typing import Any
 import pyarrow as pa
 
 from temporal_lineage.errors import DataUnavailable, one_line
+from temporal_lineage.predicate import (
+    And,
+    ColumnType,
+    Comparison,
+    Date,
+    InList,
+    IsNull,
+    Kind,
+    Not,
+    Op,
+    Predicate,
+    Timestamp,
+    Value,
+    check_columns,
+    check_types,
+    columns,
+)
 
 _QUOTED = re.compile(r"'([^']+)'")
 
@@ -73,17 +90,41 @@ def _shown(path: str) -> str:
     return path.removeprefix("file://")
 
 
-def _scan(table: str, location: str, snapshot_id: int, properties: Mapping[str, str]) -> Any:
-    """The pyiceberg scan of one snapshot; ``DataUnavailable`` when it has expired."""
-    from pyiceberg.table import StaticTable
+def _scan(
+    table: str,
+    location: str,
+    snapshot_id: int,
+    properties: Mapping[str, str],
+    row_filter: Any = None,
+    selected_fields: tuple[str, ...] = ("*",),
+) -> Any:
+    """The pyiceberg scan of one snapshot; ``DataUnavailable`` when it has expired.
+
+    A ``row_filter`` (a pyiceberg expression) is bound to the schema the snapshot was
+    written with: pyiceberg binds filters to the table's current schema, where a column may
+    have been renamed, dropped or re-added since.
+    """
+    from pyiceberg.table import DataScan, StaticTable
 
     static = StaticTable.from_metadata(location, properties=dict(properties))
-    if static.metadata.snapshot_by_id(snapshot_id) is None:
+    snapshot = static.metadata.snapshot_by_id(snapshot_id)
+    if snapshot is None:
         raise DataUnavailable(
             f"{snapshot_label(table, snapshot_id)}: snapshot expired: no longer in the table "
             f"metadata {location}"
         )
-    return static.scan(snapshot_id=snapshot_id)
+    if row_filter is None:
+        return static.scan(snapshot_id=snapshot_id, selected_fields=selected_fields)
+    metadata = static.metadata
+    if snapshot.schema_id is not None:
+        metadata = metadata.model_copy(update={"current_schema_id": snapshot.schema_id})
+    return DataScan(
+        metadata,
+        static.io,
+        row_filter=row_filter,
+        selected_fields=selected_fields,
+        snapshot_id=snapshot_id,
+    )
 
 
 def read_snapshot(
@@ -120,6 +161,104 @@ def snapshot_reader(
             yield from inner
 
     return pa.RecordBatchReader.from_batches(inner.schema, batches())
+
+
+def count_matching(
+    table: str,
+    location: str,
+    snapshot_id: int,
+    properties: Mapping[str, str] | None,
+    predicate: Predicate,
+) -> int:
+    """How many rows of ``snapshot_id`` match ``predicate`` (SQL semantics: nulls never match
+    a comparison, nor its negation).
+
+    The predicate is pushed into pyiceberg's scan: partition and column-statistics pruning
+    skip files, only the predicate's columns are read and filtered row by row. Column names
+    are those of the snapshot's own schema.
+
+    Raises:
+        ColumnNotFound: the snapshot's schema has no such column.
+        BadPredicate: a literal cannot be compared with its column's type.
+        DataUnavailable: as ``read_snapshot``.
+    """
+    label = snapshot_label(table, snapshot_id)
+    with map_exceptions(table, snapshot_id):
+        scan = _scan(
+            table,
+            location,
+            snapshot_id,
+            properties or {},
+            _row_filter(predicate),
+            columns(predicate),
+        )
+        schema = scan.table_metadata.schema()
+        check_columns(predicate, [f.name for f in schema.fields], label)
+        check_types(predicate, {f.name: _column_type(f.field_type) for f in schema.fields}, label)
+        return sum(batch.num_rows for batch in scan.to_arrow_batch_reader())
+
+
+_KINDS = {
+    "int": Kind.INTEGER,
+    "long": Kind.INTEGER,
+    "float": Kind.FLOAT,
+    "double": Kind.FLOAT,
+    "string": Kind.STRING,
+    "boolean": Kind.BOOLEAN,
+    "date": Kind.DATE,
+    "timestamp": Kind.TIMESTAMP,
+    "timestamp_ns": Kind.TIMESTAMP,
+    "timestamptz": Kind.TIMESTAMP_TZ,
+    "timestamptz_ns": Kind.TIMESTAMP_TZ,
+}
+
+
+def _column_type(kind: Any) -> ColumnType:
+    """What an Iceberg type compares with (``uuid``, ``binary``, nested types: nothing)."""
+    from pyiceberg.types import DecimalType
+
+    if isinstance(kind, DecimalType):
+        return ColumnType(str(kind), Kind.DECIMAL, kind.scale)
+    return ColumnType(str(kind), _KINDS.get(str(kind), Kind.OTHER))
+
+
+def _row_filter(pred: Predicate) -> Any:
+    """The pyiceberg expression of a predicate (unbound: names resolve when scanning)."""
+    from pyiceberg import expressions
+
+    ex: Any = expressions  # its pydantic constructors confuse mypy: they take positions
+    if isinstance(pred, Comparison):
+        comparison = {
+            Op.EQ: ex.EqualTo,
+            Op.NE: ex.NotEqualTo,
+            Op.LT: ex.LessThan,
+            Op.LE: ex.LessThanOrEqual,
+            Op.GT: ex.GreaterThan,
+            Op.GE: ex.GreaterThanOrEqual,
+        }[pred.op]
+        return comparison(pred.column.name, _literal(pred.value))
+    if isinstance(pred, InList):
+        values = {_literal(v) for v in pred.values}
+        if pred.negated:
+            return ex.NotIn(pred.column.name, values)
+        return ex.In(pred.column.name, values)
+    if isinstance(pred, IsNull):
+        return ex.NotNull(pred.column.name) if pred.negated else ex.IsNull(pred.column.name)
+    if isinstance(pred, Not):
+        return ex.Not(_row_filter(pred.part))
+    parts = [_row_filter(p) for p in pred.parts]
+    if len(parts) == 1:
+        return parts[0]
+    return (ex.And if isinstance(pred, And) else ex.Or)(*parts)
+
+
+def _literal(value: Value) -> bool | int | float | str:
+    """A literal as pyiceberg takes it (dates and timestamps as ISO text it converts)."""
+    if isinstance(value, Date):
+        return value.iso
+    if isinstance(value, Timestamp):
+        return value.normalized
+    return value
 
 
 def unreadable_snapshots(

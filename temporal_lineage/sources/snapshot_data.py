@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from temporal_lineage.model import Field, Format, TableRef
+from temporal_lineage.predicate import Predicate
 from temporal_lineage.sources import delta_data, iceberg_data, recipes
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor
 
@@ -22,6 +23,10 @@ _Read = Callable[[str, str, int, Options], pa.Table]
 _Stream = Callable[[str, str, int, Options], pa.RecordBatchReader]
 _Unreadable = Callable[[str, Iterable[int], Options, Progress | None], dict[int, str | None]]
 Recipes = Callable[[TableRef, str, int, Mapping[str, str], Sequence[Field]], dict[str, str]]
+_Count = Callable[[str, str, int, Options, Predicate], int]
+"""(table, location, snapshot id, storage options, predicate) -> rows matching."""
+CountRecipes = Callable[[TableRef, str, int, Predicate], dict[str, str]]
+"""(table, location, snapshot id, predicate) -> ``spark_sql`` / ``trino_sql`` counting queries."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,11 @@ class SnapshotData:
     """Why each snapshot can no longer be read (None: it can), by file checks only."""
     recipes: Recipes
     """Snippets a user can paste to read the snapshot (polars, the format's library, SQL)."""
+    count: _Count
+    """How many rows at the snapshot match a predicate, pushed down into the format library
+    (``ColumnNotFound`` / ``BadPredicate`` for a predicate the snapshot's schema refuses)."""
+    count_recipes: CountRecipes
+    """The Spark SQL and Trino queries an engine can run to count the same rows."""
     cursor_location: Callable[[str | None], str | None]
     """Where the last sync read the table from, decoded from its stored cursor."""
 
@@ -62,6 +72,8 @@ SNAPSHOT_DATA: Mapping[Format, SnapshotData] = {
         stream=iceberg_data.snapshot_reader,
         unreadable=iceberg_data.unreadable_snapshots,
         recipes=recipes.iceberg_recipes,
+        count=iceberg_data.count_matching,
+        count_recipes=recipes.iceberg_count_recipes,
         cursor_location=_iceberg_metadata_file,
     ),
     Format.DELTA: SnapshotData(
@@ -70,6 +82,8 @@ SNAPSHOT_DATA: Mapping[Format, SnapshotData] = {
         stream=delta_data.version_reader,
         unreadable=delta_data.unreadable_versions,
         recipes=recipes.delta_recipes,
+        count=delta_data.count_matching,
+        count_recipes=recipes.delta_count_recipes,
         cursor_location=lambda _cursor: None,  # the table root is where every version is
     ),
 }

@@ -14,8 +14,10 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from temporal_lineage import jsontext
 from temporal_lineage.errors import StoreError, ValueRefused, one_line
 from temporal_lineage.redaction import redact
-from temporal_lineage.store import tokens
+from temporal_lineage.store import governance_writes, tokens
+from temporal_lineage.store.governance_writes import ManualTag
 from temporal_lineage.store.reader import StoreReader
+from temporal_lineage.store.reads import StoredTable
 from temporal_lineage.store.tokens import Scope
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -99,6 +101,26 @@ class Store:
         """Revoke the live token with this prefix; False when there is none."""
         with self.begin() as conn:
             return tokens.revoke_token(conn, prefix, at)
+
+    def write_tag(self, tag: ManualTag, at: datetime) -> int:
+        """Record a manual tag fact (``tag add|remove``); returns its id."""
+        with self.begin() as conn:
+            return governance_writes.insert_manual_tag(conn, tag, at)
+
+    def record_erasure_check(
+        self,
+        table: StoredTable,
+        predicate: str,
+        complete: bool,
+        method: str,
+        report: Any,
+        at: datetime,
+    ) -> int:
+        """Record one erasure verification as a fact; returns its id."""
+        with self.begin() as conn:
+            return governance_writes.insert_erasure_check(
+                conn, table, predicate, complete, method, report, at
+            )
 
     @contextmanager
     def reader(self) -> Iterator[StoreReader]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -26,20 +27,34 @@ class ColumnEdgeRow:
     output_node: NodeRef
     output_table: StoredTable | None
     output_field: str
+    masking: bool | None = None
+    """The producer's facet says the output masks the input."""
 
 
 def column_edges_from(
     conn: Connection, table_ids: set[int], known_at: datetime | None
 ) -> list[ColumnEdgeRow]:
     """Every column edge whose input is one of these tables."""
+    return _edges(conn, t.column_edges.c.input_table_id.in_(table_ids), known_at)
+
+
+def column_edges_into(
+    conn: Connection, table_ids: set[int], known_at: datetime | None
+) -> list[ColumnEdgeRow]:
+    """Every column edge whose output is one of these tables."""
+    return _edges(conn, t.column_edges.c.output_table_id.in_(table_ids), known_at)
+
+
+def _edges(conn: Connection, where: Any, known_at: datetime | None) -> list[ColumnEdgeRow]:
     edges = t.column_edges.c
-    condition = [edges.input_table_id.in_(table_ids), known(edges.recorded_at, known_at)]
+    condition = [where, known(edges.recorded_at, known_at)]
     if known_at is not None:
         condition.append(edges.matched_at <= known_at)
     rows = conn.execute(select(t.column_edges).where(*condition).order_by(edges.id)).all()
     tables = stored_tables(
         conn,
-        {r.input_table_id for r in rows} | {r.output_table_id for r in rows if r.output_table_id},
+        {r.input_table_id for r in rows if r.input_table_id}
+        | {r.output_table_id for r in rows if r.output_table_id},
     )
     return [
         ColumnEdgeRow(
@@ -56,6 +71,7 @@ def column_edges_from(
             ),
             output_table=tables.get(r.output_table_id) if r.output_table_id else None,
             output_field=r.output_field,
+            masking=r.masking,
         )
         for r in rows
     ]

@@ -23,8 +23,17 @@ from temporal_lineage.model import (
     TableInfo,
     TableRef,
 )
-from temporal_lineage.store import batch_reads, edge_reads, reads, ref_reads, run_reads, tokens
+from temporal_lineage.store import (
+    batch_reads,
+    edge_reads,
+    governance_reads,
+    reads,
+    ref_reads,
+    run_reads,
+    tokens,
+)
 from temporal_lineage.store.edge_reads import ColumnEdgeRow
+from temporal_lineage.store.governance_reads import ErasureCheck, FieldSighting, OwnerFact, TagFact
 from temporal_lineage.store.reads import StoredTable
 from temporal_lineage.store.run_reads import RunDataset
 from temporal_lineage.store.tokens import TokenInfo
@@ -214,3 +223,44 @@ class StoreReader:
     ) -> list[SchemaAsOf | None]:
         """``schema_as_of`` of each (table, instant), in order, batched."""
         return batch_reads.schemas_as_of(self.conn, wanted, known_at)
+
+    def column_edges_into(
+        self, table_ids: Collection[int], known_at: datetime | None
+    ) -> list[ColumnEdgeRow]:
+        """Every column edge whose output is one of these tables."""
+        return edge_reads.column_edges_into(self.conn, set(table_ids), known_at)
+
+    def tag_facts(
+        self, tables: Collection[StoredTable] | None, until: datetime, known_at: datetime | None
+    ) -> list[TagFact]:
+        """Tag facts of these tables (None: of every table) in effect by ``until``."""
+        ids = None if tables is None else {tb.table_id for tb in tables}
+        return governance_reads.tag_facts(self.conn, ids, until, known_at)
+
+    def field_sightings(
+        self, tables: Collection[StoredTable], until: datetime, known_at: datetime | None
+    ) -> list[FieldSighting]:
+        """Every field of every schema these tables had by ``until``."""
+        return governance_reads.field_sightings(
+            self.conn, {tb.table_id for tb in tables}, until, known_at
+        )
+
+    def owner_facts(
+        self,
+        tables: Collection[StoredTable],
+        jobs: Collection[JobKey],
+        until: datetime,
+        known_at: datetime | None,
+    ) -> list[OwnerFact]:
+        """The ownership facets of these tables and jobs stated by ``until``."""
+        return governance_reads.owner_facts(
+            self.conn, {tb.table_id for tb in tables}, jobs, until, known_at
+        )
+
+    def erasure_checks(self, table: StoredTable, known_at: datetime | None) -> list[ErasureCheck]:
+        """The erasure verifications recorded for ``table``."""
+        return governance_reads.erasure_checks(self.conn, table, known_at)
+
+    def all_tables(self) -> list[StoredTable]:
+        """Every stored table."""
+        return governance_reads.all_tables(self.conn)

@@ -65,14 +65,17 @@ def test_sync_answer_shape(warehouse: Timeline, tmp_path: Path) -> None:
         "repaired",
         "schema_changes",
     }
-    assert answer["tables"] == 4 and answer["errors"] == [] and answer["new_snapshots"] == 34
+    assert answer["tables"] == 7 and answer["errors"] == [] and answer["new_snapshots"] == 41
 
 
 def test_tables_answer_shape(config: str) -> None:
     answer = run(*args(config, "tables", "--format", "json"))
     assert [row["table"] for row in answer] == [
+        "deltas.customer_emails_hashed",
+        "deltas.marketing_contacts",
         "deltas.training_set",
         "deltas.users",
+        "lake.crm.customers",
         "lake.features.user_features",
         "lake.raw.events",
     ]

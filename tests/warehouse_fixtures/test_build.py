@@ -100,7 +100,15 @@ def test_layout_and_lineage_config(timeline: Timeline) -> None:
 def test_timeline_json_round_trips(timeline: Timeline) -> None:
     assert load_timeline(timeline.root) == timeline
     data = json.loads((timeline.root / "timeline.json").read_text())
-    assert set(data) == {"built_at", "events_file", "tables", "events", "runs", "propagation"}
+    assert set(data) == {
+        "built_at",
+        "events_file",
+        "tables",
+        "events",
+        "runs",
+        "propagation",
+        "governance",
+    }
     assert data["events_file"] == "openlineage/events.ndjson"
     assert set(data["tables"]) == set(TABLE_NAMES)
     for name, table in data["tables"].items():
@@ -133,7 +141,7 @@ def test_all_times_are_iso_ms_utc_and_ordered(timeline: Timeline) -> None:
     event_times = [parse_iso_ms(e.at) for e in timeline.events]
     assert event_times == sorted(event_times)
     assert [e.day for e in timeline.events] == sorted(e.day for e in timeline.events)
-    assert {e.day for e in timeline.events} == set(range(1, 8))
+    assert {e.day for e in timeline.events} == set(range(1, 9))
 
 
 def test_cli_refuses_non_empty_dir_and_bad_usage(
@@ -439,7 +447,9 @@ def test_runs_link_snapshots_to_jobs(timeline: Timeline) -> None:
             if snap.produced_by is not None:
                 run = runs[snap.produced_by]
                 assert table.name in run.output_tables
-                (output,) = [o for o in run.outputs if o.snapshot == snap.snapshot]
+                (output,) = [
+                    o for o in run.outputs if (o.table, o.snapshot) == (table.name, snap.snapshot)
+                ]
                 assert output.table == table.name and output.evidence == snap.evidence
     for run in timeline.runs:
         for source in run.inputs:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from warehouse_fixtures.event_log import read_events
+from warehouse_fixtures.governance_jobs import ERASE_SUBJECT
 from warehouse_fixtures.jobs import BUILD_TRAINING_SET, COMPACT_TRAINING_SET, DAILY_PIPELINE
 from warehouse_fixtures.run_records import ColumnEdge, RunRecord
 from warehouse_fixtures.story import TRAINING_SET, USER_FEATURES
@@ -78,8 +79,9 @@ def _leaves(schema: SchemaRecord) -> set[str]:
     return {p for p in paths if not any(q.startswith(p + ".") for q in paths)}
 
 
-MAINTENANCE = {COMPACT_TRAINING_SET.name}
-"""Jobs that rewrite files and change no rows: they declare no column lineage."""
+MAINTENANCE = {COMPACT_TRAINING_SET.name, ERASE_SUBJECT.name}
+"""Jobs that rewrite files and change no rows, or only delete rows: they declare no column
+lineage."""
 
 
 def _writers(warehouse: Timeline) -> list[RunRecord]:

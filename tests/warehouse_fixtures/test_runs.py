@@ -17,6 +17,13 @@ from temporal_lineage.model import EvidenceKind
 from tests.instrument.openlineage_spec import spec_errors
 from warehouse_fixtures.delta_log import commit_info, read_commit
 from warehouse_fixtures.event_log import read_events
+from warehouse_fixtures.governance_jobs import (
+    ERASE_SUBJECT,
+    EXPORT_CONTACTS,
+    EXPORT_CUSTOMERS,
+    HASH_CUSTOMER_EMAILS,
+    MARKETING_CONTACTS,
+)
 from warehouse_fixtures.iceberg_tables import close_catalog, open_catalog
 from warehouse_fixtures.jobs import (
     BUILD_TRAINING_SET,
@@ -137,6 +144,10 @@ def test_runs_shape(warehouse: Timeline) -> None:
         BUILD_USER_FEATURES.name,
         BUILD_TRAINING_SET.name,
         COMPACT_TRAINING_SET.name,
+        EXPORT_CUSTOMERS.name,
+        HASH_CUSTOMER_EMAILS.name,
+        EXPORT_CONTACTS.name,
+        ERASE_SUBJECT.name,
     }
     starts = [parse_iso_ms(r.started_at or "") for r in warehouse.runs]
     assert starts == sorted(starts)  # listed in start order, each day's parent first
@@ -188,7 +199,7 @@ def test_daily_parent_runs_enclose_their_children(
     warehouse: Timeline, by_run: dict[str, list[tuple[int, dict[str, Any]]]]
 ) -> None:
     dags = {r.day: r for r in _runs_of(warehouse, DAILY_PIPELINE.name)}
-    assert sorted(dags) == list(range(1, 8))
+    assert sorted(dags) == list(range(1, 9))
     for run in warehouse.runs:
         if run.job == DAILY_PIPELINE.name:
             assert run.parent_run_id is None and not run.inputs and not run.outputs
@@ -297,6 +308,8 @@ def test_snapshots_outside_runs_are_the_schema_commits(warehouse: Timeline) -> N
         (USERS, "ADD COLUMNS"),
         (USERS, "RESTORE"),  # an operator's fix of day 7, outside any run
         (TRAINING_SET, "ADD COLUMN"),
+        (MARKETING_CONTACTS, "VACUUM START"),  # day 8's maintenance after the erasure
+        (MARKETING_CONTACTS, "VACUUM END"),
     }
 
 

@@ -1,0 +1,96 @@
+"""``classification TABLE``: every column's tags as of A (known at K), how each got there,
+and where tags that came near it were stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from temporal_lineage.governance_config import Governance
+from temporal_lineage.model import TableRef
+from temporal_lineage.query.lineage import level_hops
+from temporal_lineage.query.tag_flow import MAX_DEPTH, CarriedTag, Stop, TagMap, flow
+from temporal_lineage.store import Store, StoredTable, StoreReader
+
+
+@dataclass(frozen=True)
+class ColumnClassification:
+    """One column of the table as of A: its tags and the stops on its way in."""
+
+    column: str
+    field_id: int | None
+    tags: tuple[CarriedTag, ...]
+    stopped: tuple[Stop, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The answer of ``classification TABLE``."""
+
+    table: TableRef
+    as_of: datetime
+    known_at: datetime | None
+    columns: tuple[ColumnClassification, ...]
+    table_tags: tuple[CarriedTag, ...]
+
+
+def upstream_of(
+    reader: StoreReader, root: StoredTable, as_of: datetime, known_at: datetime | None
+) -> list[StoredTable]:
+    """``root`` and every stored table upstream of it through the lineage in force at A."""
+    found = {root.table_id: root}
+    frontier = {root.table_id}
+    for _ in range(MAX_DEPTH):
+        following: set[int] = set()
+        for hop in level_hops(reader, frontier, True, as_of, known_at):
+            table = hop.source.table
+            if table is not None and table.table_id not in found:
+                found[table.table_id] = table
+                following.add(table.table_id)
+        if not following:
+            break
+        frontier = following
+    return list(found.values())
+
+
+def classification(
+    store: Store,
+    governance: Governance,
+    ref: TableRef,
+    as_of: datetime,
+    known_at: datetime | None = None,
+) -> Classification:
+    """The tags of ``ref``'s columns and of the table itself as of ``as_of``.
+
+    Raises:
+        TableNotFound: the store has never seen ``ref``.
+    """
+    with store.reader() as reader:
+        root = reader.get_table(ref)
+        tags = flow(reader, governance, as_of, known_at, upstream_of(reader, root, as_of, known_at))
+    return of_table(tags, root, known_at)
+
+
+def of_table(tags: TagMap, table: StoredTable, known_at: datetime | None) -> Classification:
+    """One table's classification out of a computed tag map."""
+    schema = tags.schemas.get(table.table_id)
+    columns = []
+    for field in schema.fields if schema else ():
+        held = tags.columns.get((table.table_id, field.dotted_path), {})
+        stopped = tuple(
+            s
+            for s in tags.stops
+            if s.hop.to_node.table == table.ref and s.hop.to_column == field.dotted_path
+        )
+        columns.append(
+            ColumnClassification(
+                field.dotted_path,
+                field.id,
+                tuple(c for tag in sorted(held) for c in held[tag]),
+                stopped,
+            )
+        )
+    table_tags = tuple(
+        sorted(tags.table_tags.get(table.table_id, {}).values(), key=lambda c: c.tag)
+    )
+    return Classification(table.ref, tags.as_of, known_at, tuple(columns), table_tags)

@@ -1,0 +1,102 @@
+"""Governance answers as JSON-ready values (classification, policy check, erasure): the CLI
+prints these and the HTTP API returns them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporal_lineage.query.classification import Classification, ColumnClassification
+from temporal_lineage.query.policy import PolicyReport, PolicyResult, Violation
+from temporal_lineage.query.tag_flow import CarriedTag, Hop, Stop
+from temporal_lineage.times import format_time
+
+
+def hop_json(hop: Hop) -> dict[str, Any]:
+    """One edge of a tag's path: ``from``/``to`` as ``table`` or ``table.column``."""
+
+    def end(node: object, column: str | None) -> str:
+        return f"{node}.{column}" if column else str(node)
+
+    return {
+        "from": end(hop.from_node, hop.from_column),
+        "to": end(hop.to_node, hop.to_column),
+        "job": str(hop.job),
+        "run": hop.run,
+        "kind": hop.kind,
+    }
+
+
+def carried_json(carried: CarriedTag) -> dict[str, Any]:
+    """One tag of a column or table, with how, origin and path."""
+    return {
+        "tag": carried.tag,
+        "how": carried.how.value,
+        "source": carried.source.value,
+        "detail": carried.detail,
+        "since": format_time(carried.since),
+        "origin": {"table": str(carried.origin_table), "column": carried.origin_column},
+        "path": [hop_json(h) for h in carried.path],
+    }
+
+
+def stop_json(stop: Stop) -> dict[str, Any]:
+    """Where a tag stopped, and the rule."""
+    return {
+        "tag": stop.tag.tag,
+        "at": {"table": str(stop.hop.to_node), "column": stop.hop.to_column},
+        "from": {"table": str(stop.hop.from_node), "column": stop.hop.from_column},
+        "rule": stop.rule,
+        "job": str(stop.hop.job),
+        "run": stop.hop.run,
+        "origin": {"table": str(stop.tag.origin_table), "column": stop.tag.origin_column},
+        "path": [hop_json(h) for h in (*stop.tag.path, stop.hop)],
+    }
+
+
+def _column_json(column: ColumnClassification) -> dict[str, Any]:
+    return {
+        "column": column.column,
+        "field_id": column.field_id,
+        "tags": [carried_json(c) for c in column.tags],
+        "stopped": [stop_json(s) for s in column.stopped],
+    }
+
+
+def classification_json(answer: Classification) -> dict[str, Any]:
+    """``classification TABLE``."""
+    return {
+        "table": str(answer.table),
+        "as_of": format_time(answer.as_of),
+        "known_at": format_time(answer.known_at),
+        "columns": [_column_json(c) for c in answer.columns],
+        "table_tags": [carried_json(c) for c in answer.table_tags],
+    }
+
+
+def _violation_json(violation: Violation) -> dict[str, Any]:
+    return {
+        "table": str(violation.table),
+        "column": violation.column,
+        "detail": violation.detail,
+        "path": [hop_json(h) for h in violation.path],
+    }
+
+
+def _policy_json(result: PolicyResult) -> dict[str, Any]:
+    return {
+        "policy": result.policy.name,
+        "kind": result.policy.kind.value,
+        "tag": result.policy.tag,
+        "ok": result.ok,
+        "violations": [_violation_json(v) for v in result.violations],
+    }
+
+
+def policy_json(report: PolicyReport) -> dict[str, Any]:
+    """``policy check``."""
+    return {
+        "as_of": format_time(report.as_of),
+        "known_at": format_time(report.known_at),
+        "ok": report.ok,
+        "policies": [_policy_json(r) for r in report.results],
+    }
