@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from scheduler import start_background
 from temporal_lineage import __version__
 from temporal_lineage.api import (
+    governance_routes,
     history_routes,
     ingest_routes,
     layout_routes,
@@ -69,7 +70,14 @@ def create_app(
     )
     app.state.lineage = state
     problems.install(app)
-    for module in (history_routes, lineage_routes, layout_routes, ingest_routes, service_routes):
+    for module in (
+        history_routes,
+        governance_routes,
+        lineage_routes,
+        layout_routes,
+        ingest_routes,
+        service_routes,
+    ):
         app.include_router(module.router)
     if UI_DIR.is_dir():
         app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")

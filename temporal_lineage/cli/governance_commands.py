@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
+from temporal_lineage import jsontext
 from temporal_lineage.cli.app import TABLE, TIME, Invocation, cli, command
 from temporal_lineage.cli.output import print_json, print_rows
+from temporal_lineage.cli.progress import counting
 from temporal_lineage.model import TableRef, TagAction
 from temporal_lineage.query.classification import classification
-from temporal_lineage.query.governance_shapes import classification_json, policy_json
+from temporal_lineage.query.erasure import Erasure, erasure, with_engine_results
+from temporal_lineage.query.erasure_verify import read_engine_results, record_verification
+from temporal_lineage.query.governance_shapes import (
+    classification_json,
+    erasure_json,
+    policy_json,
+)
 from temporal_lineage.query.policy import policy_check
 from temporal_lineage.query.tagging import write_tag
+from temporal_lineage.report.erasure_page import erasure_page
 from temporal_lineage.times import format_time, now
 
 KNOWN_AT = click.option(
@@ -174,3 +184,130 @@ def policy_check_command(
         )
     if not report.ok:
         sys.exit(1)
+
+
+class _CheckByDefault(click.Group):
+    """``erasure TABLE ...`` runs ``erasure check``; ``erasure verify ...`` its own command."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["check", *args]
+        return super().resolve_command(ctx, args)
+
+
+@cli.group("erasure", cls=_CheckByDefault)
+def erasure_group() -> None:
+    """Right to erasure: where a subject's rows still live (erasure TABLE --where P)."""
+
+
+ERASURE_OPTIONS = [
+    click.argument("table", type=TABLE),
+    click.option("--where", "where", required=True, help='The subject, e.g. "customer_id = 42".'),
+    click.option("--since", type=TIME, help="Only snapshots committed from this time on."),
+    click.option("-o", "--output-file", "out", metavar="FILE", help="Also write the report here."),
+]
+
+
+def _erasure_options(func: Any) -> Any:
+    for option in reversed(ERASURE_OPTIONS):
+        func = option(func)
+    return func
+
+
+@erasure_group.command("check")
+@_erasure_options
+@click.option(
+    "--probe/--no-probe",
+    default=True,
+    show_default=True,
+    help="Count the matching rows of every readable snapshot (predicate pushed down).",
+)
+@command()
+def erasure_command(
+    inv: Invocation,
+    table: TableRef,
+    where: str,
+    since: datetime | None,
+    out: str | None,
+    probe: bool,
+) -> None:
+    """Every table the subject's key columns are carried into, and each snapshot's rows."""
+    answer = _run_erasure(inv, table, where, since, probe)
+    _show_erasure(inv, answer, out)
+
+
+@erasure_group.command("verify")
+@_erasure_options
+@click.option(
+    "--results",
+    type=click.Path(exists=True, dir_okay=False),
+    help='Counts an engine produced: JSON [{"table", "snapshot", "rows"}].',
+)
+@command()
+def erasure_verify_command(
+    inv: Invocation,
+    table: TableRef,
+    where: str,
+    since: datetime | None,
+    out: str | None,
+    results: str | None,
+) -> None:
+    """Re-run the erasure check and record its result as a fact (exit 1 when incomplete)."""
+    counts = read_engine_results(Path(results)) if results else None
+    answer = _run_erasure(inv, table, where, since, probe=counts is None)
+    if counts is not None:
+        answer = with_engine_results(answer, counts)
+    store = inv.store()
+    try:
+        record_verification(store, answer, "engine" if counts is not None else "probe")
+    finally:
+        store.close()
+    _show_erasure(inv, answer, out)
+    if not answer.complete:
+        sys.exit(1)
+
+
+def _run_erasure(
+    inv: Invocation, table: TableRef, where: str, since: datetime | None, probe: bool
+) -> Erasure:
+    settings = inv.settings()
+    store = inv.store()
+    try:
+        shown = probe and not inv.json and sys.stderr.isatty()
+        with counting("erasure: snapshots checked", None, shown=shown) as progress:
+            return erasure(
+                store, settings, table, where, since=since, probe=probe, progress=progress
+            )
+    finally:
+        store.close()
+
+
+def _show_erasure(inv: Invocation, answer: Erasure, out: str | None) -> None:
+    document = erasure_json(answer)
+    if out:
+        page = jsontext.dumps(document) if inv.json else erasure_page(document)
+        Path(out).write_text(page, encoding="utf-8")
+    if inv.json:
+        print_json(document)
+        return
+    rows = [
+        {
+            "table": t["table"],
+            "status": t["status"],
+            "where": t["where"] or t["reason"],
+            "head rows": t["head"]["rows"] if t["head"] else None,
+            "holding snapshots": ", ".join(
+                str(s["snapshot"]) for s in t["snapshots"] if s["readable"] and s["rows"]
+            ),
+        }
+        for t in document["tables"]
+    ]
+    verdict = "complete" if document["complete"] else "NOT complete"
+    print_rows(
+        rows,
+        ["table", "status", "where", "head rows", "holding snapshots"],
+        title=f"erasure of {document['where']} in {document['table']}: {verdict}",
+        empty="no table",
+    )

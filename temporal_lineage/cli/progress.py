@@ -57,7 +57,9 @@ class BarProgress:
 
 
 @contextmanager
-def counting(description: str, total: int, *, shown: bool) -> Iterator[Callable[[int], None]]:
+def counting(
+    description: str, total: int | None, *, shown: bool
+) -> Iterator[Callable[[int], None]]:
     """A bar on stderr counting ``total`` items (a silent counter when not ``shown``)."""
     if not shown:
         yield lambda _n: None

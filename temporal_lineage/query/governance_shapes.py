@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from temporal_lineage.predicate import text
 from temporal_lineage.query.classification import Classification, ColumnClassification
+from temporal_lineage.query.erasure import Erasure, SnapshotCheck, TableErasure
 from temporal_lineage.query.policy import PolicyReport, PolicyResult, Violation
 from temporal_lineage.query.tag_flow import CarriedTag, Hop, Stop
 from temporal_lineage.times import format_time
@@ -99,4 +101,50 @@ def policy_json(report: PolicyReport) -> dict[str, Any]:
         "known_at": format_time(report.known_at),
         "ok": report.ok,
         "policies": [_policy_json(r) for r in report.results],
+    }
+
+
+def _check_json(check: SnapshotCheck) -> dict[str, Any]:
+    return {
+        "snapshot": check.snapshot_id,
+        "committed_at": format_time(check.committed_at),
+        "readable": check.readable,
+        "unreadable_because": check.unreadable_because,
+        "rows": check.rows,
+        "counted_by": check.counted_by,
+        "engine_sql": dict(check.engine_sql),
+    }
+
+
+def _erased_table_json(part: TableErasure) -> dict[str, Any]:
+    return {
+        "table": str(part.table),
+        "status": part.status.value,
+        "reason": part.reason,
+        "where": text(part.predicate) if part.predicate is not None else None,
+        "carried_by": [
+            {
+                "column": c.column,
+                "from_column": c.from_column,
+                "path": [hop_json(h) for h in c.path],
+            }
+            for c in part.carried_by
+        ],
+        "head": (
+            {"snapshot": part.head.snapshot_id, "rows": part.head.rows} if part.head else None
+        ),
+        "snapshots": [_check_json(c) for c in part.snapshots],
+    }
+
+
+def erasure_json(answer: Erasure) -> dict[str, Any]:
+    """``erasure TABLE --where P``."""
+    return {
+        "table": str(answer.table),
+        "where": text(answer.predicate),
+        "since": format_time(answer.since),
+        "checked_at": format_time(answer.checked_at),
+        "probed": answer.probed,
+        "complete": answer.complete,
+        "tables": [_erased_table_json(t) for t in answer.tables],
     }

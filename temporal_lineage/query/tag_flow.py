@@ -13,8 +13,9 @@ outputs have no column lineage for a run passes what it holds on as ``may_contai
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -163,7 +164,7 @@ def flow(
     ruled = [tb for tb in tables if any(r.matches_table(str(tb.ref)) for r in governance.rules)]
     if governance.rules and ruled:
         _direct_from_rules(result, governance.rules, reader.field_sightings(ruled, as_of, known_at))
-    _column_flow(reader, governance, result, schemas, allowed, known_at)
+    spread(reader, result, tag_stop(governance), schemas, allowed, known_at)
     _may_contain(reader, result, allowed, known_at)
     return result
 
@@ -279,6 +280,15 @@ def _direct_from_rules(
                 result.add(table_id, f.dotted_path, carried)
 
 
+StopRule = Callable[[ColumnEdgeRow, RunInfo], str | None]
+"""Why an edge carries nothing of its input column (None: it carries it)."""
+
+
+def tag_stop(governance: Governance) -> StopRule:
+    """The stop rules of classification tags (DESIGN.md, *Propagation*)."""
+    return functools.partial(_stop_rule, governance)
+
+
 def _stop_rule(governance: Governance, edge: ColumnEdgeRow, run: RunInfo) -> str | None:
     """Why this edge carries no tag, or None when it carries them."""
     if edge.masking:
@@ -296,15 +306,16 @@ def _stop_rule(governance: Governance, edge: ColumnEdgeRow, run: RunInfo) -> str
     return None
 
 
-def _column_flow(
+def spread(
     reader: StoreReader,
-    governance: Governance,
     result: TagMap,
+    stop: StopRule,
     schemas: SchemaCache,
     allowed: set[int],
     known_at: datetime | None,
 ) -> None:
-    """Breadth first from every tagged column, one batched read per level."""
+    """Breadth first from every tagged column of ``result``, one batched read per level,
+    into the tables of ``allowed`` (``stop`` says which edges carry nothing)."""
     frontier = {
         key: {tag: ways[0] for tag, ways in tags.items()} for key, tags in result.columns.items()
     }
@@ -321,7 +332,7 @@ def _column_flow(
         for table, column in items:
             carried = frontier[(table.table_id, column.dotted_path)]
             for edge, run in _edges_of(level, table, column, schemas, result.as_of):
-                _cross(governance, result, allowed, table, column, edge, run, carried, following)
+                _cross(stop, result, allowed, table, column, edge, run, carried, following)
         frontier = following
 
 
@@ -344,7 +355,7 @@ def _edges_of(
 
 
 def _cross(
-    governance: Governance,
+    stop: StopRule,
     result: TagMap,
     allowed: set[int],
     table: StoredTable,
@@ -367,7 +378,7 @@ def _cross(
         run.run_id,
         f"{edge.kind}/{edge.subtype}" if edge.subtype else edge.kind,
     )
-    rule = _stop_rule(governance, edge, run)
+    rule = stop(edge, run)
     for tag, value in carried.items():
         if rule is not None:
             result.stops.append(Stop(value, hop, rule))

@@ -20,7 +20,15 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
 from temporal_lineage.api import create_app
-from temporal_lineage.api.responses import changes, common, graphs, history, manifests, service
+from temporal_lineage.api.responses import (
+    changes,
+    common,
+    governance,
+    graphs,
+    history,
+    manifests,
+    service,
+)
 from temporal_lineage.config import Settings
 from temporal_lineage.store.tokens import Scope
 from temporal_lineage.sync_metrics import PROMETHEUS_CONTENT_TYPE
@@ -30,6 +38,8 @@ JSON = "application/json"
 TEXT_MEDIA = {"text/html", PROMETHEUS_CONTENT_TYPE}
 """The answers that are not JSON: the HTML audit report and the Prometheus text."""
 FEATURES, TRAINING, EVENTS = "lake.features.user_features", "deltas.training_set", "lake.raw.events"
+CUSTOMERS, CONTACTS = "lake.crm.customers", "deltas.marketing_contacts"
+HASHED = "deltas.customer_emails_hashed"
 ROOT = Path(__file__).resolve().parents[1]
 EVENT = {
     "eventType": "START",
@@ -116,7 +126,7 @@ def test_every_schema_is_valid_and_every_reference_resolves(openapi: dict[str, A
 
 def _models() -> list[type[BaseModel]]:
     found = []
-    for module in (common, history, graphs, changes, manifests, service):
+    for module in (common, history, graphs, changes, manifests, service, governance):
         found += [
             value
             for value in vars(module).values()
@@ -262,6 +272,51 @@ def _cases(warehouse: Timeline) -> list[Case]:
             on["features"],
             {"as_of": end},
             nonempty=("", "0.downstream"),
+        ),
+        Case(
+            "get",
+            table + "/classification",
+            {"table": CONTACTS},
+            nonempty=("columns", "columns.1.tags", "columns.1.tags.1.path"),
+        ),
+        Case(
+            "get",
+            table + "/classification",
+            {"table": HASHED},
+            {"as_of": end},
+            nonempty=("columns", "columns.1.stopped"),
+        ),
+        Case("get", "/api/v1/policy", nonempty=("policies", "policies.0.violations")),
+        Case("get", "/api/v1/policy", params={"policy": "pii-owned", "as_of": end}),
+        Case(
+            "post",
+            "/api/v1/tags",
+            body={"target": f"{TRAINING}.country", "tag": "openapi-test", "reason": "schema"},
+            scope=Scope.WRITE,
+            status=201,
+        ),
+        Case(
+            "get",
+            table + "/erasure",
+            {"table": CUSTOMERS},
+            {"where": "customer_id = 42"},
+            nonempty=("tables", "tables.0.snapshots"),
+        ),
+        Case(
+            "post",
+            table + "/erasure/verify",
+            {"table": CUSTOMERS},
+            {"where": "customer_id = 42"},
+            scope=Scope.WRITE,
+            status=201,
+            nonempty=("tables",),
+        ),
+        Case(
+            "get",
+            table + "/erasure",
+            {"table": CUSTOMERS},
+            {"where": "customer_id = = 1"},
+            status=422,
         ),
         Case("get", "/health", scope=None, nonempty=("sources",)),
         Case("get", "/metrics", media=PROMETHEUS_CONTENT_TYPE),
