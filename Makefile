@@ -57,6 +57,16 @@ demo: install
 	$(TL) snapshots lake.raw.events --ref audit --as-of $$published --config $(DEMO)/lineage.yaml; \
 	echo; echo "== deltas.training_set: which snapshots the source can still read"; \
 	$(TL) snapshots deltas.training_set --check-readable --config $(DEMO)/lineage.yaml
+	@governed=$$($(PY) -m warehouse_fixtures when $(DEMO) vacuum --table deltas.marketing_contacts); \
+	echo; echo "== day 8 governance: deltas.marketing_contacts classification (pii reached it unmasked)"; \
+	$(TL) classification deltas.marketing_contacts --as-of $$governed --config $(DEMO)/lineage.yaml; \
+	echo; echo "== deltas.customer_emails_hashed: pii stopped at email_hash (sha2 in the job's SQL, masking facet)"; \
+	$(TL) classification deltas.customer_emails_hashed --as-of $$governed --config $(DEMO)/lineage.yaml; \
+	echo; echo "== policy check as of $$governed (exit 1: violated; a CI gate)"; \
+	$(TL) policy check --as-of $$governed --config $(DEMO)/lineage.yaml || true; \
+	echo; echo "== erasure of customer 42 (deleted upstream; an older readable snapshot downstream still holds it)"; \
+	$(TL) erasure lake.crm.customers --where "customer_id = 42" -o $(DEMO)/erasure-42.html --config $(DEMO)/lineage.yaml; \
+	echo "(DPO report: $(DEMO)/erasure-42.html)"
 	@echo; echo "== explore it in the browser (web UI, API, background sync):"; \
 	echo "   $(TL) token create --scope read --config $(DEMO)/lineage.yaml"; \
 	echo "   $(TL) serve --config $(DEMO)/lineage.yaml    # then open http://127.0.0.1:8750/"

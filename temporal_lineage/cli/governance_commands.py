@@ -254,9 +254,10 @@ def erasure_verify_command(
     out: str | None,
     results: str | None,
 ) -> None:
-    """Re-run the erasure check and record its result as a fact (exit 1 when incomplete)."""
+    """Re-run the erasure check and record its result as a fact (exit 1 when incomplete);
+    counts in ``--results`` replace the probe's for the snapshots they name."""
     counts = read_engine_results(Path(results)) if results else None
-    answer = _run_erasure(inv, table, where, since, probe=counts is None)
+    answer = _run_erasure(inv, table, where, since, probe=True)
     if counts is not None:
         answer = with_engine_results(answer, counts)
     store = inv.store()

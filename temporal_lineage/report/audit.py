@@ -1,4 +1,5 @@
-"""The audit document: lineage and provenance as of a time, with a summary of their evidence."""
+"""The audit document: lineage and provenance as of a time, with a summary of their evidence,
+the classification of its tables and the policy check."""
 
 from __future__ import annotations
 
@@ -37,6 +38,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
     return value
+
+
+def _redacted(value: Any) -> Any:
+    """A plain copy (see ``_plain``) whose every string has its passwords hidden."""
+    if isinstance(value, Mapping):
+        return {str(key): _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return redact(value) if isinstance(value, str) else _plain(value)
 
 
 def _rows(section: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -118,11 +128,16 @@ def audit_document(
     store: str,
     lineage: Mapping[str, Any],
     provenance: Mapping[str, Any],
+    classification: Sequence[Mapping[str, Any]] = (),
+    policies: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON form of the audit report (``render_html`` draws the same document).
 
     Times become ISO-8601 UTC with ``Z`` (a naive time is UTC); the store URL loses its
-    password; ``lineage`` and ``provenance`` are copied as given.
+    password; ``lineage`` and ``provenance`` are copied as given; ``classification`` (one
+    ``classification_json`` per stored table of the report) and ``policies`` (a
+    ``policy_json`` document, None when no check was made) are copied with every password
+    in their text hidden.
 
     >>> doc = audit_document(root="lake.a", as_of=datetime(2026, 3, 3, tzinfo=UTC),
     ...     known_at=None, generated_at=datetime(2026, 3, 4, tzinfo=UTC),
@@ -140,5 +155,7 @@ def audit_document(
         "store": redact(store),
         "lineage": _plain(lineage),
         "provenance": _plain(provenance),
+        "classification": _redacted(list(classification)),
+        "policies": _redacted(policies),
         "summary": summarize(lineage, provenance),
     }

@@ -17,8 +17,6 @@ from temporal_lineage.report.evidence import (
     only_inferred,
 )
 
-_MISSING = '<span class="missing">\u2014</span>'
-
 _CSS = """
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -68,41 +66,11 @@ footer { margin-top: 32px; font-size: 12px; color: #666666; }
 """
 
 
-def _e(value: Any) -> str:
-    """Escaped display text of any user value."""
-    return escape(display_value(value), quote=True)
-
-
-def _count(number: Any, noun: str) -> str:
-    """``1 link``, ``2 links`` (escaped; a missing count shows as ``?``).
-
-    >>> _count(1, "link"), _count(3, "lineage edge"), _count(None, "run")
-    ('1 link', '3 lineage edges', '? runs')
-    """
-    shown = _e(number) or "?"
-    return f"{shown} {noun}{'' if number == 1 else 's'}"
-
-
-def _cell(value: Any, css: str = "") -> str:
-    text = display_value(value)
-    attr = f' class="{css}"' if css else ""
-    return f"<td{attr}>{escape(text, quote=True) if text else _MISSING}</td>"
-
-
-def _rows(section: Any, key: str) -> list[Mapping[str, Any]]:
-    if not isinstance(section, Mapping):
-        return []
-    rows = section.get(key)
-    if not isinstance(rows, Sequence) or isinstance(rows, str):
-        return []
-    return [row for row in rows if isinstance(row, Mapping)]
-
-
 def _kind_badge(kind: str) -> str:
     style = style_of((kind,))
     return (
         f'<span class="kind" style="border-color: {style.colour}; color: {style.colour}">'
-        f"{_e(kind)}</span>"
+        f"{esc(kind)}</span>"
     )
 
 
@@ -110,22 +78,15 @@ def _evidence_cell(value: Any) -> str:
     items = normalize_evidence(value)
     if not items:
         return f"<td>{_kind_badge('none')}</td>"
-    lines = "".join(f"<li>{_kind_badge(item.kind)}{_e(item.detail)}</li>" for item in items)
+    lines = "".join(f"<li>{_kind_badge(item.kind)}{esc(item.detail)}</li>" for item in items)
     return f'<td><ul class="evidence">{lines}</ul></td>'
-
-
-def _table(headers: Sequence[str], body: Sequence[str], empty: str) -> str:
-    if not body:
-        return f'<p class="missing">{escape(empty)}</p>'
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _count_list(counts: Any) -> str:
     if not isinstance(counts, Mapping) or not counts:
         return ""
     items = "".join(
-        f"<li>{_kind_badge(str(kind))}{_e(count)}</li>" for kind, count in counts.items()
+        f"<li>{_kind_badge(str(kind))}{esc(count)}</li>" for kind, count in counts.items()
     )
     return f"<ul>{items}</ul>"
 
@@ -135,20 +96,20 @@ def _header(document: Mapping[str, Any]) -> str:
     asked = document.get("lineage")
     lineage: Mapping[str, Any] = asked if isinstance(asked, Mapping) else {}
     facts = (
-        ("Root table", _e(document.get("root"))),
-        ("As of", _e(document.get("as_of"))),
-        ("As known at", _e(known_at) if known_at else "latest knowledge (no known-at given)"),
-        ("Generated at", _e(document.get("generated_at"))),
-        ("Store", _e(redact(display_value(document.get("store"))))),
+        ("Root table", esc(document.get("root"))),
+        ("As of", esc(document.get("as_of"))),
+        ("As known at", esc(known_at) if known_at else "latest knowledge (no known-at given)"),
+        ("Generated at", esc(document.get("generated_at"))),
+        ("Store", esc(redact(display_value(document.get("store"))))),
         (
             "Lineage asked",
-            f"direction {_e(lineage.get('direction')) or _MISSING}, "
-            f"depth {_e(lineage.get('depth')) or 'unlimited'}",
+            f"direction {esc(lineage.get('direction')) or MISSING}, "
+            f"depth {esc(lineage.get('depth')) or 'unlimited'}",
         ),
     )
     rows = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
     return (
-        f"<header><h1>Audit report: {_e(document.get('root'))}</h1>"
+        f"<header><h1>Audit report: {esc(document.get('root'))}</h1>"
         f'<dl class="meta">{rows}</dl></header>'
         '<nav><a href="#summary">Summary</a><a href="#graph">Provenance graph</a>'
         '<a href="#snapshots">Snapshots</a><a href="#links">Links</a>'
@@ -157,31 +118,31 @@ def _header(document: Mapping[str, Any]) -> str:
 
 
 def _summary(document: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
-    links = _rows(document.get("provenance"), "edges")
+    links = rows_of(document.get("provenance"), "edges")
     weak = [link for link in links if only_inferred(normalize_evidence(link.get("evidence")))]
     lines = [
-        f"<li>{_count(summary.get('tables'), 'table')}, "
-        f"{_count(summary.get('snapshots'), 'snapshot')}, {_count(summary.get('links'), 'link')}, "
-        f"{_count(summary.get('runs'), 'run')}</li>",
+        f"<li>{plural(summary.get('tables'), 'table')}, "
+        f"{plural(summary.get('snapshots'), 'snapshot')}, {plural(summary.get('links'), 'link')}, "
+        f"{plural(summary.get('runs'), 'run')}</li>",
         f"<li>Evidence of the links: {_count_list(summary.get('evidence'))}</li>",
-        f"<li>Lineage (table level): {_count(summary.get('lineage_tables'), 'table')}, "
-        f"{_count(summary.get('lineage_edges'), 'edge')}; evidence: "
+        f"<li>Lineage (table level): {plural(summary.get('lineage_tables'), 'table')}, "
+        f"{plural(summary.get('lineage_edges'), 'edge')}; evidence: "
         f"{_count_list(summary.get('lineage_evidence'))}</li>",
     ]
     versions = summary.get("code_versions")
     if isinstance(versions, Sequence) and not isinstance(versions, str) and versions:
-        codes = "".join(f"<li><code>{_e(version)}</code></li>" for version in versions)
+        codes = "".join(f"<li><code>{esc(version)}</code></li>" for version in versions)
         lines.append(f"<li>Code versions:<ul>{codes}</ul></li>")
     notes: list[str] = []
     if weak:
         shown = ", ".join(
-            f"{_e(snapshot_label(link.get('from_table'), link.get('from_snapshot')))} -&gt; "
-            f"{_e(snapshot_label(link.get('to_table'), link.get('to_snapshot')))}"
+            f"{esc(snapshot_label(link.get('from_table'), link.get('from_snapshot')))} -&gt; "
+            f"{esc(snapshot_label(link.get('to_table'), link.get('to_snapshot')))}"
             for link in weak
         )
         notes.append(
             f'<p class="warning"><strong>Warning:</strong> {len(weak)} of '
-            f"{_count(len(links), 'link')} "
+            f"{plural(len(links), 'link')} "
             f"rest only on <em>inferred</em> evidence (a time window, not a recorded id): "
             f"{shown}</p>"
         )
@@ -247,7 +208,7 @@ def _graph(document: Mapping[str, Any]) -> str:
 
 
 def _snapshots(document: Mapping[str, Any]) -> str:
-    nodes = _rows(document.get("provenance"), "nodes")
+    nodes = rows_of(document.get("provenance"), "nodes")
     root = display_value(document.get("root"))
     with_evidence = any("evidence" in node for node in nodes)
     headers = [
@@ -266,43 +227,43 @@ def _snapshots(document: Mapping[str, Any]) -> str:
     for node in nodes:
         css = ' class="root"' if display_value(node.get("table")) == root else ""
         cells = (
-            _cell(node.get("table"), "id")
-            + _cell(node.get("snapshot"), "id")
-            + _cell(node.get("committed_at"))
-            + _cell(node.get("schema_id"))
-            + _cell(node.get("run"), "id")
-            + _cell(node.get("job"), "id")
-            + _cell(node.get("code_version"), "id")
-            + _cell(node.get("run_state"))
-            + _cell(node.get("started_at"))
-            + _cell(node.get("ended_at"))
+            cell(node.get("table"), "id")
+            + cell(node.get("snapshot"), "id")
+            + cell(node.get("committed_at"))
+            + cell(node.get("schema_id"))
+            + cell(node.get("run"), "id")
+            + cell(node.get("job"), "id")
+            + cell(node.get("code_version"), "id")
+            + cell(node.get("run_state"))
+            + cell(node.get("started_at"))
+            + cell(node.get("ended_at"))
             + (_evidence_cell(node.get("evidence")) if with_evidence else "")
         )
         body.append(f"<tr{css}>{cells}</tr>")
     return (
         '<section id="snapshots"><h2>Snapshots (provenance nodes)</h2>'
-        + _table(headers, body, "No snapshot.")
+        + table_html(headers, body, "No snapshot.")
         + "</section>"
     )
 
 
 def _links(document: Mapping[str, Any]) -> str:
     body = []
-    for link in _rows(document.get("provenance"), "edges"):
+    for link in rows_of(document.get("provenance"), "edges"):
         items = normalize_evidence(link.get("evidence"))
         css = ' class="weak"' if only_inferred(items) or not items else ""
         body.append(
             f"<tr{css}>"
-            + _cell(snapshot_label(link.get("from_table"), link.get("from_snapshot")), "id")
-            + _cell(snapshot_label(link.get("to_table"), link.get("to_snapshot")), "id")
-            + _cell(link.get("run"), "id")
+            + cell(snapshot_label(link.get("from_table"), link.get("from_snapshot")), "id")
+            + cell(snapshot_label(link.get("to_table"), link.get("to_snapshot")), "id")
+            + cell(link.get("run"), "id")
             + f"<td>{' '.join(_kind_badge(kind) for kind in kinds_of(items))}</td>"
             + _evidence_cell(link.get("evidence"))
             + "</tr>"
         )
     return (
         '<section id="links"><h2>Links (snapshot level)</h2>'
-        + _table(["from", "to", "run", "evidence kinds", "evidence"], body, "No link.")
+        + table_html(["from", "to", "run", "evidence kinds", "evidence"], body, "No link.")
         + "</section>"
     )
 
@@ -310,25 +271,25 @@ def _links(document: Mapping[str, Any]) -> str:
 def _lineage(document: Mapping[str, Any]) -> str:
     lineage = document.get("lineage")
     nodes = [
-        f"<tr>{_cell(n.get('table'), 'id')}{_cell(n.get('snapshot'), 'id')}"
-        f"{_cell(n.get('committed_at'))}</tr>"
-        for n in _rows(lineage, "nodes")
+        f"<tr>{cell(n.get('table'), 'id')}{cell(n.get('snapshot'), 'id')}"
+        f"{cell(n.get('committed_at'))}</tr>"
+        for n in rows_of(lineage, "nodes")
     ]
     edges = []
-    for edge in _rows(lineage, "edges"):
+    for edge in rows_of(lineage, "edges"):
         items = normalize_evidence(edge.get("evidence"))
         css = ' class="weak"' if only_inferred(items) else ""
         edges.append(
-            f"<tr{css}>{_cell(edge.get('from'), 'id')}{_cell(edge.get('to'), 'id')}"
-            f"{_cell(edge.get('job'), 'id')}{_cell(edge.get('run'), 'id')}"
+            f"<tr{css}>{cell(edge.get('from'), 'id')}{cell(edge.get('to'), 'id')}"
+            f"{cell(edge.get('job'), 'id')}{cell(edge.get('run'), 'id')}"
             f"{_evidence_cell(edge.get('evidence'))}</tr>"
         )
     return (
         '<section id="lineage"><h2>Lineage (table level)</h2>'
         "<h3>Tables and their snapshot as of the time asked</h3>"
-        + _table(["table", "snapshot", "committed at"], nodes, "No table.")
+        + table_html(["table", "snapshot", "committed at"], nodes, "No table.")
         + "<h3>Edges</h3>"
-        + _table(["from", "to", "job", "run", "evidence"], edges, "No lineage edge.")
+        + table_html(["from", "to", "job", "run", "evidence"], edges, "No lineage edge.")
         + "</section>"
     )
 
@@ -360,7 +321,7 @@ def render_html(document: Mapping[str, Any]) -> str:
         + _links(document)
         + _lineage(document)
         + f"<footer>Generated by temporal-lineage {escape(__version__)} at "
-        f"{_e(document.get('generated_at'))} from the store "
-        f"{_e(redact(display_value(document.get('store'))))}.</footer>"
+        f"{esc(document.get('generated_at'))} from the store "
+        f"{esc(redact(display_value(document.get('store'))))}.</footer>"
         "</body></html>\n"
     )
