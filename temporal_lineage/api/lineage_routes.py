@@ -160,12 +160,20 @@ def verify(
 def audit(
     table: Table,
     store: StoreDep,
+    settings: SettingsDep,
     as_of: AsOf,
     known_at: KnownAt,
     format: Literal["html", "json"] = "html",
     depth: Depth = 10,
 ) -> Response:
-    document = audit_of(store, table, as_of or now(), known_at=known_at, depth=depth)
+    document = audit_of(
+        store,
+        table,
+        as_of or now(),
+        known_at=known_at,
+        depth=depth,
+        governance=settings.governance,
+    )
     if format == "json":
         return JSONResponse(document)
     return HTMLResponse(render_html(document))

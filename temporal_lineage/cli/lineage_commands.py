@@ -215,9 +215,12 @@ def audit_command(
     depth: int,
 ) -> None:
     """A self-contained report of TABLE's lineage and provenance as of a time, with evidence."""
+    governance = inv.settings().governance
     store = inv.store()
     try:
-        document = audit_of(store, table, as_of, known_at=known_at, depth=depth)
+        document = audit_of(
+            store, table, as_of, known_at=known_at, depth=depth, governance=governance
+        )
     finally:
         store.close()
     text = (

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from temporal_lineage.governance_config import Governance
 from temporal_lineage.model import TableRef
-from temporal_lineage.query.lineage import level_hops
+from temporal_lineage.query.lineage import reachable
 from temporal_lineage.query.tag_flow import MAX_DEPTH, CarriedTag, Stop, TagMap, flow
 from temporal_lineage.store import Store, StoredTable, StoreReader
 
@@ -38,19 +38,7 @@ def upstream_of(
     reader: StoreReader, root: StoredTable, as_of: datetime, known_at: datetime | None
 ) -> list[StoredTable]:
     """``root`` and every stored table upstream of it through the lineage in force at A."""
-    found = {root.table_id: root}
-    frontier = {root.table_id}
-    for _ in range(MAX_DEPTH):
-        following: set[int] = set()
-        for hop in level_hops(reader, frontier, True, as_of, known_at):
-            table = hop.source.table
-            if table is not None and table.table_id not in found:
-                found[table.table_id] = table
-                following.add(table.table_id)
-        if not following:
-            break
-        frontier = following
-    return list(found.values())
+    return list(reachable(reader, root, True, as_of, known_at, MAX_DEPTH).values())
 
 
 def classification(

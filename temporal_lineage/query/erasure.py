@@ -25,7 +25,7 @@ from temporal_lineage.governance_config import Governance
 from temporal_lineage.model import RunInfo, StoredSnapshot, TableRef, TagOrigin
 from temporal_lineage.predicate import Predicate, check_columns, columns, renamed
 from temporal_lineage.query.impact import SchemaCache
-from temporal_lineage.query.lineage import level_hops
+from temporal_lineage.query.lineage import reachable
 from temporal_lineage.query.readability import unreadable
 from temporal_lineage.query.tag_flow import (
     MAX_DEPTH,
@@ -161,7 +161,8 @@ def erasure(
         snapshots = {tid: reader.list_snapshots(tb) for tid, tb in downstream.items()}
         heads = {tid: reader.head_as_of(tb, checked_at) for tid, tb in downstream.items()}
     parts = []
-    for table_id, table in sorted(downstream.items(), key=lambda kv: str(kv[1].ref)):
+    ordered = sorted(downstream.items(), key=lambda kv: (kv[0] != root.table_id, str(kv[1].ref)))
+    for table_id, table in ordered:
         carried = traced.get(table_id)
         if carried is None:
             parts.append(_untraced(table, stops.get(table_id)))
@@ -202,18 +203,7 @@ def _trace(
 ) -> tuple[dict[int, list[CarriedBy]], dict[int, str], dict[int, StoredTable]]:
     """Which tables every key column reaches (with the columns carrying them), why others
     were stopped, and every table downstream of the root by table lineage."""
-    downstream = {root.table_id: root}
-    frontier = {root.table_id}
-    for _ in range(MAX_DEPTH):
-        following: set[int] = set()
-        for hop in level_hops(reader, frontier, False, at, None):
-            table = hop.target.table
-            if table is not None and table.table_id not in downstream:
-                downstream[table.table_id] = table
-                following.add(table.table_id)
-        if not following:
-            break
-        frontier = following
+    downstream = reachable(reader, root, False, at, None, MAX_DEPTH)
     schemas = SchemaCache(reader, None)
     schemas.prefetch((tb, at) for tb in downstream.values())
     keys = columns(predicate)

@@ -218,3 +218,28 @@ def _edge(source: RunDataset, target: RunDataset, run: RunInfo) -> LineageEdge:
         run.run_id,
         (Evidence(EvidenceKind.RUN_EVENT, detail),),
     )
+
+
+def reachable(
+    reader: StoreReader,
+    root: StoredTable,
+    upstream: bool,
+    as_of: datetime,
+    known_at: datetime | None,
+    depth: int = 20,
+) -> dict[int, StoredTable]:
+    """``root`` and every stored table up- or downstream of it through the table lineage in
+    force at ``as_of``, by id (at most ``depth`` hops)."""
+    found = {root.table_id: root}
+    frontier = {root.table_id}
+    for _ in range(depth):
+        following: set[int] = set()
+        for hop in level_hops(reader, frontier, upstream, as_of, known_at):
+            table = (hop.source if upstream else hop.target).table
+            if table is not None and table.table_id not in found:
+                found[table.table_id] = table
+                following.add(table.table_id)
+        if not following:
+            break
+        frontier = following
+    return found

@@ -1,4 +1,5 @@
-"""The provenance graph as one inline SVG element (boxes for snapshots, arrows for links)."""
+"""The provenance graph as one inline SVG element (boxes for snapshots, arrows for links;
+a table's tags, when it has any, written in its boxes under the commit time)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from temporal_lineage.report.evidence import (
     kinds_of,
     normalize_evidence,
 )
-from temporal_lineage.report.graph_layout import GraphLayout, NodeBox, Point, layout_graph
+from temporal_lineage.report.graph_layout import (
+    GraphLayout,
+    NodeBox,
+    Point,
+    Spacing,
+    layout_graph,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,10 @@ _LINE_CHAR = 6.7
 _PAD = 10.0
 _MIN_WIDTH = 150.0
 _MAX_WIDTH = 300.0
+_TAG_LINE = 14.0
+"""Extra height of a box with a tag line."""
+TAG_COLOUR = "#b2182b"
+"""The colour of tags, in the drawing and on the page."""
 
 
 def style_of(kinds: Sequence[str]) -> EdgeStyle:
@@ -87,22 +98,32 @@ class SnapshotNode:
     snapshot: str
     committed_at: str
     row: Mapping[str, Any]
+    tags: tuple[str, ...] = ()
+    """The table's tags as of the time drawn (none: no tag line)."""
 
 
 def _lines(node: SnapshotNode) -> tuple[str, str, str]:
     return (node.table, f"@ {node.snapshot}", node.committed_at or "committed at unknown")
 
 
+def _tag_line(node: SnapshotNode) -> str:
+    """``tags: a, b`` (empty for an untagged table)."""
+    return f"tags: {', '.join(node.tags)}" if node.tags else ""
+
+
 def _width(node: SnapshotNode) -> float:
     name, snapshot, when = _lines(node)
-    wanted = max(len(name) * _NAME_CHAR, max(len(snapshot), len(when)) * _LINE_CHAR) + 2 * _PAD
+    line = max(len(snapshot), len(when), len(_tag_line(node)))
+    wanted = max(len(name) * _NAME_CHAR, line * _LINE_CHAR) + 2 * _PAD
     return min(max(wanted, _MIN_WIDTH), _MAX_WIDTH)
 
 
 def _collect(
     provenance: Mapping[str, Any],
+    tags: Mapping[str, Sequence[str]],
 ) -> tuple[dict[str, SnapshotNode], dict[tuple[str, str], list[Mapping[str, Any]]]]:
-    """Nodes by key (``n0``, ``n1``, ...) and the links grouped by (source key, target key)."""
+    """Nodes by key (``n0``, ``n1``, ...) and the links grouped by (source key, target key);
+    ``tags``: table -> its tags."""
     nodes: dict[str, SnapshotNode] = {}
     identity: dict[tuple[str, str], str] = {}
 
@@ -111,7 +132,8 @@ def _collect(
         if ident not in identity:
             key = f"n{len(identity)}"
             identity[ident] = key
-            nodes[key] = SnapshotNode(ident[0], ident[1], display_value(committed_at), row)
+            held = tuple(tags.get(ident[0], ()))
+            nodes[key] = SnapshotNode(ident[0], ident[1], display_value(committed_at), row, held)
         return identity[ident]
 
     for row in provenance.get("nodes") or ():
@@ -169,9 +191,17 @@ def _node_svg(node: SnapshotNode, box: NodeBox, is_root: bool) -> str:
     name, snapshot, when = _lines(node)
     room = box.width - 2 * _PAD
     x = box.x + _PAD
+    tagged = _tag_line(node)
+    tag_text = (
+        f'<text class="tags" x="{_num(x)}" y="{_num(box.y + 61)}" font-size="10" '
+        f'fill="{TAG_COLOUR}">{_text(_fit(tagged, int(room / _LINE_CHAR)))}</text>'
+        if tagged
+        else ""
+    )
     return (
         f'<g class="{css}"><title>{_text(node.table)} @ {_text(node.snapshot)}\n'
-        f"committed at: {_text(node.committed_at or '-')}\n{_text(title)}</title>"
+        f"committed at: {_text(node.committed_at or '-')}\n{_text(title)}"
+        f"{_text(chr(10) + tagged) if tagged else ''}</title>"
         f'<rect x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.width)}" '
         f'height="{_num(box.height)}" '
         f'rx="4" fill="{fill}" stroke="{stroke}" stroke-width="{_num(stroke_width)}"{dash}/>'
@@ -180,7 +210,7 @@ def _node_svg(node: SnapshotNode, box: NodeBox, is_root: bool) -> str:
         f'<text x="{_num(x)}" y="{_num(box.y + 33)}" font-size="11">'
         f"{_text(_fit(snapshot, int(room / _LINE_CHAR)))}</text>"
         f'<text x="{_num(x)}" y="{_num(box.y + 47)}" font-size="11" fill="#555555">'
-        f"{_text(_fit(when, int(room / _LINE_CHAR)))}</text></g>"
+        f"{_text(_fit(when, int(room / _LINE_CHAR)))}</text>{tag_text}</g>"
     )
 
 
@@ -207,22 +237,34 @@ def snapshot_label(table: Any, snapshot: Any) -> str:
 
 
 def _layout(nodes: Mapping[str, SnapshotNode], links: Mapping[tuple[str, str], Any]) -> GraphLayout:
+    tall = Spacing().node_height + _TAG_LINE
     return layout_graph(
-        list(nodes), list(links), widths={key: _width(node) for key, node in nodes.items()}
+        list(nodes),
+        list(links),
+        widths={key: _width(node) for key, node in nodes.items()},
+        heights={key: tall for key, node in nodes.items() if node.tags},
     )
 
 
 def provenance_layout(
-    provenance: Mapping[str, Any],
+    provenance: Mapping[str, Any], tags: Mapping[str, Sequence[str]] | None = None
 ) -> tuple[dict[str, SnapshotNode], GraphLayout]:
-    """The layout the drawing uses, keyed ``n0``, ``n1``... in the order snapshots appear."""
-    nodes, links = _collect(provenance)
+    """The layout the drawing uses, keyed ``n0``, ``n1``... in the order snapshots appear
+    (``tags``: table -> its tags, which make its boxes a line taller)."""
+    nodes, links = _collect(provenance, tags or {})
     return nodes, _layout(nodes, links)
 
 
-def provenance_svg(provenance: Mapping[str, Any], *, root: str, caption: str) -> str:
-    """One ``<svg>`` element drawing the provenance graph, sources left and the root right."""
-    nodes, links = _collect(provenance)
+def provenance_svg(
+    provenance: Mapping[str, Any],
+    *,
+    root: str,
+    caption: str,
+    tags: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """One ``<svg>`` element drawing the provenance graph, sources left and the root right;
+    ``tags`` (table -> its tags) are written in the boxes of their tables."""
+    nodes, links = _collect(provenance, tags or {})
     if not nodes:
         return (
             f'<svg class="provenance" width="480" height="60" viewBox="0 0 480 60" role="img">'

@@ -12,7 +12,7 @@ from temporal_lineage.governance_config import Governance
 from temporal_lineage.query.classification import Classification, of_table, upstream_of
 from temporal_lineage.query.governance_shapes import classification_json, policy_json
 from temporal_lineage.query.lineage import Lineage
-from temporal_lineage.query.policy import policy_check
+from temporal_lineage.query.policy import PolicyReport, policy_check
 from temporal_lineage.query.provenance import Provenance
 from temporal_lineage.query.tag_flow import flow
 from temporal_lineage.store import Store, StoredTable, StoreReader
@@ -36,7 +36,11 @@ def governance_of(
         TableNotFound: the store has never seen the graph's root.
     """
     classified = classify_report(store, governance, graph, closure)
-    report = policy_check(store, governance, graph.as_of, graph.known_at)
+    report = (
+        policy_check(store, governance, graph.as_of, graph.known_at)
+        if governance.policies
+        else PolicyReport(graph.as_of, graph.known_at, ())  # spares a store-wide tag flow
+    )
     return GovernanceParts([classification_json(c) for c in classified], policy_json(report))
 
 

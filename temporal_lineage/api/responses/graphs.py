@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from temporal_lineage.api.responses.common import EvidenceList, FreeMap, Instant, Wire
+from temporal_lineage.api.responses.governance import ClassificationAnswer, PolicyAnswer
 from temporal_lineage.model import RunState
 from temporal_lineage.query.lineage import Direction
 
@@ -131,4 +132,10 @@ class AuditDocument(Wire):
     store: str = Field(description="The store's URL, without its password")
     lineage: LineageAnswer = Field(description="Upstream lineage of the root")
     provenance: ProvenanceAnswer = Field(description="The provenance of the root")
+    classification: list[ClassificationAnswer] = Field(
+        description="Every stored table of the report: its columns' tags as of A"
+    )
+    policies: PolicyAnswer | None = Field(
+        description="The policy check as of A (None: no check was made)"
+    )
     summary: AuditSummary = Field(description="Counts an auditor reads first")
