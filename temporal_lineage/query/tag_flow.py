@@ -130,7 +130,10 @@ class TagMap:
         """Record a way ``column`` carries a tag; False when it carried the tag already."""
         ways = self.columns.setdefault((table_id, column), {}).setdefault(carried.tag, [])
         first = not ways
-        if first or all(w.how is not carried.how for w in ways):
+        direct = carried.how is How.DIRECT
+        if not any(
+            w.how is carried.how and (not direct or w.source is carried.source) for w in ways
+        ):
             ways.append(carried)
         return first
 

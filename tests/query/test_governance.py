@@ -37,6 +37,20 @@ def settings(warehouse: Timeline, store: Store) -> Settings:
     return loaded
 
 
+def test_tags_of_events_ingested_before_the_sync_match_later(
+    warehouse: Timeline, store: Store
+) -> None:
+    loaded = load_settings(warehouse.root / "lineage.yaml")
+    assert ingest_files(store, [warehouse.events_path]).rejected == []
+    assert sync(store, loaded).errors == []
+    answer = classification(store, loaded.governance, CUSTOMERS, _as_of(warehouse))
+    email = _tags(answer, "email")
+    assert {(t.tag, t.how, t.source) for t in email.tags} == {
+        ("pii", How.DIRECT, TagOrigin.OPENLINEAGE),
+        ("pii", How.DIRECT, TagOrigin.RULE),
+    }
+
+
 def _as_of(warehouse: Timeline):  # type: ignore[no-untyped-def]
     assert warehouse.governance is not None
     return parse_time(warehouse.governance.as_of)
