@@ -308,15 +308,18 @@ def profile_call(
     out: Path,
     title: str,
     sizes: Callable[[Any], dict[str, int]],
+    warm: bool = True,
 ) -> dict[str, Any]:
     """cProfile one call, with every statement attributed to the product code that issued it.
 
     ``sizes`` says how big the answer is (``{"nodes": 12, "edges": 11}``); the listing, headed
-    by ``title``, is written to ``out``.
+    by ``title``, is written to ``out``. ``warm``: call it once first, unprofiled (leave that
+    out for a call that takes long and whose caches are warm already).
     """
     import cProfile
 
-    call()  # warm
+    if warm:
+        call()
     profiler = cProfile.Profile()
     with statements(store.engine, detail=True) as log:
         started = time.perf_counter()

@@ -386,10 +386,12 @@ def profile_summary(profiler: Any, out: Path, top: int = 20) -> dict[str, Any]:
         key=lambda item: item[1][3],
         reverse=True,
     )[: top * 2]
+    by_cumulative = sorted(raw.items(), key=lambda item: item[1][3], reverse=True)[:top]
     return {
         "total_s": round(total, 4),
         "listing": str(out),
         "by_own_time": [row(k, v) for k, v in by_own],
+        "by_cumulative_time": [row(k, v) for k, v in by_cumulative],
         "product_by_cumulative_time": [row(k, v) for k, v in product],
     }
 

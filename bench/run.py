@@ -14,6 +14,13 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 * column ``impact`` (downstream, depth 10) of random (table, column, as-of) picks on the same
   store, which also holds about 1,000,000 column edges: p50 <= 100 ms, on SQLite and on
   PostgreSQL (``impact_queries.py``);
+* governance on the same store with manual ``pii`` tags on 5 % of the source columns:
+  ``classification`` of a mid-depth table downstream of them p50 <= 100 ms, and
+  ``policy_check`` of the whole store (a ``confined`` and an ``owner_required`` policy)
+  <= 30 s, on SQLite and on PostgreSQL (``governance_queries.py``);
+* counting the rows of a pinned Iceberg / Delta snapshot that match an erasure predicate
+  <= 1.2x the format library's own filtered read of it, for every predicate
+  (``erasure_probe.py``);
 * ingestion of 100,000 OpenLineage events as NDJSON >= 2,000 events/s on SQLite
   (``ingestion.py``; PostgreSQL reported);
 * the service over HTTP (``http_service.py``, no target): OpenLineage events posted one per
@@ -23,9 +30,9 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 
 A missed target is profiled (cProfile of one more sync or query; ``--profile never`` to
 skip) and the listing is written next to ``latest.json``. ``--skip
-syncs|lineage|impact|ingestion|http`` leaves a group of sections out (lineage and impact share
-the synthetic store: it is made once when both run); ``--no-postgres`` leaves PostgreSQL
-out.
+syncs|lineage|impact|governance|erasure|ingestion|http`` leaves a group of sections out
+(lineage, impact and governance share the synthetic store: it is made once for all of them);
+``--no-postgres`` leaves PostgreSQL out.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import delta_history
+import erasure_probe
+import governance_queries
 import http_service
 import iceberg_history
 import impact_queries
@@ -53,7 +62,9 @@ import summary
 import synthetic_store
 import wide_impact
 
-SECTIONS = ("syncs", "lineage", "impact", "ingestion", "http")
+SECTIONS = ("syncs", "lineage", "impact", "governance", "erasure", "ingestion", "http")
+QUERIES = ("lineage", "impact", "governance")
+"""The sections that run on the synthetic store (made once for all of them)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,10 @@ class Sizes:
     query_repeats: int = 3
     events: int = 100_000
     ingest_repeats: int = 1
+    calls: int = 20
+    policy_runs: int = 3
+    erasure_rows: int = 200_000
+    erasure_repeats: int = 9
 
 
 FULL = Sizes(10_000, 1_000, 200, 100, repeats=3, noop_repeats=5, cli_repeats=5)
@@ -90,6 +105,10 @@ QUICK = Sizes(
     query_repeats=3,
     events=5_000,
     ingest_repeats=2,
+    calls=20,
+    policy_runs=3,
+    erasure_rows=20_000,
+    erasure_repeats=5,
 )
 
 
@@ -122,7 +141,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         default=[],
         help="leave out a group of sections: syncs (Iceberg, Delta, no-op, memory), lineage "
         "(synthetic store + lineage/provenance latency), impact (synthetic store + column "
-        "impact latency), ingestion (repeatable)",
+        "impact latency), governance (synthetic store + classification and policy check), "
+        "erasure (erasure count vs the format libraries), ingestion, http (repeatable)",
     )
     parser.add_argument(
         "--scale",
@@ -138,6 +158,21 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=None,
         help="random (table, column, as-of) picks of the impact query (default 200)",
+    )
+    parser.add_argument(
+        "--calls",
+        type=int,
+        default=None,
+        help="(table, as-of) picks of the classification query (default 20)",
+    )
+    parser.add_argument(
+        "--policy-runs", type=int, default=None, help="timed policy checks (default 3)"
+    )
+    parser.add_argument(
+        "--erasure-rows",
+        type=int,
+        default=None,
+        help="rows of the erasure probe's tables (default 200,000; --quick 20,000)",
     )
     parser.add_argument(
         "--events", type=int, default=None, help="events to ingest (default 100,000)"
@@ -204,6 +239,12 @@ def _sizes(args: argparse.Namespace) -> Sizes:
         sizes = replace(sizes, pairs=max(1, args.pairs))
     if args.picks is not None:
         sizes = replace(sizes, picks=max(1, args.picks))
+    if args.calls is not None:
+        sizes = replace(sizes, calls=max(1, args.calls))
+    if args.policy_runs is not None:
+        sizes = replace(sizes, policy_runs=max(1, args.policy_runs))
+    if args.erasure_rows is not None:
+        sizes = replace(sizes, erasure_rows=max(80, args.erasure_rows))
     if args.events is not None:
         sizes = replace(sizes, events=max(20, args.events))
     return sizes
@@ -283,7 +324,8 @@ def _run_queries(
     step: Any,
     log: Any,
 ) -> None:
-    """Lineage / provenance and column impact on one synthetic store per database."""
+    """Lineage / provenance, column impact and governance on one synthetic store per
+    database."""
     out_dir = args.output.parent
     measures: dict[str, lineage_queries.Measure] = {}
     what = []
@@ -297,6 +339,11 @@ def _run_queries(
             sizes.picks, sizes.query_repeats, args.profile, out_dir, log
         )
         what.append(f"column impact ({sizes.picks} picks)")
+    if "governance" in queries:
+        measures["governance"] = governance_queries.governance_measure(
+            sizes.calls, sizes.query_repeats, sizes.policy_runs, args.profile, out_dir, log
+        )
+        what.append(f"classification ({sizes.calls} calls) and policy check")
     step(f"{' and '.join(what)}, synthetic store at scale {sizes.scale:g}")
     found = lineage_queries.on_stores(sizes.scale, args.cache_dir, pg_url, measures, log)
     if "lineage" in found:
@@ -309,6 +356,9 @@ def _run_queries(
         results["impact"]["shared_with"] = [q for q in queries if q != "impact"]
         with tempfile.TemporaryDirectory(prefix="tl-bench-wide-") as folder:
             results["impact_wide"] = wide_impact.run(Path(folder), pg_url, log=log)
+    if "governance" in found:
+        results["governance"] = governance_queries.finish(found["governance"])
+        results["governance"]["shared_with"] = [q for q in queries if q != "governance"]
 
 
 def main(argv: list[str]) -> int:
@@ -328,9 +378,11 @@ def main(argv: list[str]) -> int:
         "environment": measure.environment(),
         "code": _code_version(),
     }
-    queries: list[str] = [s for s in ("lineage", "impact") if s in sections]
+    queries: list[str] = [s for s in QUERIES if s in sections]
     steps = (
-        4 * ("syncs" in sections) + bool(queries) + ("ingestion" in sections) + ("http" in sections)
+        4 * ("syncs" in sections)
+        + bool(queries)
+        + sum(s in sections for s in ("erasure", "ingestion", "http"))
     )
     done = [0]
 
@@ -348,6 +400,14 @@ def main(argv: list[str]) -> int:
             _run_syncs(results, sizes, args, workdir, step)
         if queries:
             _run_queries(results, queries, sizes, args, pg_url, step, log)
+        if "erasure" in sections:
+            step(
+                f"erasure probe, {sizes.erasure_rows:,} rows: count of a pinned snapshot vs "
+                "the library's filtered read"
+            )
+            results["erasure"] = erasure_probe.measure(
+                workdir / "erasure", sizes.erasure_rows, repeats=sizes.erasure_repeats, log=log
+            )
         if "ingestion" in sections:
             step(f"ingestion, {sizes.events:,} events")
             results["ingestion"] = ingestion.run(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import erasure_probe
+import governance_queries
 import http_service
 import impact_queries
 import ingestion
@@ -15,6 +17,9 @@ TARGET_NOOP_MS = 1.0
 TARGET_QUERY_P50_MS = lineage_queries.TARGET_P50_MS
 TARGET_IMPACT_P50_MS = impact_queries.TARGET_P50_MS
 TARGET_EVENTS_PER_S = ingestion.TARGET_EVENTS_PER_S
+TARGET_CLASSIFICATION_P50_MS = governance_queries.TARGET_CLASSIFICATION_P50_MS
+TARGET_POLICY_S = governance_queries.TARGET_POLICY_S
+TARGET_ERASURE_RATIO = erasure_probe.TARGET_RATIO
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,6 +68,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "target": wide_impact.TARGET_P50_MS,
                 }
             )
+    rows.extend(_governance_targets(results.get("governance")))
+    rows.extend(_erasure_targets(results.get("erasure")))
     ingest = results.get("ingestion")
     if ingest:
         rows.append(
@@ -80,6 +87,54 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             row["value"] >= row["target"] if row.get("at_least") else row["value"] <= row["target"]
         )
         row["status"] = "PASS" if met else "MISS"
+    return rows
+
+
+def _governance_targets(governance: dict[str, Any] | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for database in ("sqlite", "postgresql"):
+        if not governance or database not in governance:
+            continue
+        figures = governance[database]
+        rows.append(
+            {
+                "name": f"classification_p50_{database}",
+                "what": f"classification p50, mid-depth table, {governance['tables']:,} tables, "
+                f"{figures['tagging']['tags']:,} tags, {database}",
+                "value": figures["classification"]["p50_ms"],
+                "unit": "ms",
+                "target": TARGET_CLASSIFICATION_P50_MS,
+            }
+        )
+        rows.append(
+            {
+                "name": f"policy_check_{database}",
+                "what": f"policy check of the whole store (2 policies) p50, "
+                f"{governance['tables']:,} tables, {database}",
+                "value": figures["policy"]["p50_s"],
+                "unit": "s",
+                "target": TARGET_POLICY_S,
+            }
+        )
+    return rows
+
+
+def _erasure_targets(erasure: dict[str, Any] | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for fmt in ("iceberg", "delta"):
+        if not erasure or fmt not in erasure:
+            continue
+        predicates = erasure[fmt]["predicates"]
+        rows.append(
+            {
+                "name": f"erasure_count_{fmt}",
+                "what": f"erasure count of a pinned {fmt.capitalize()} snapshot / library's "
+                f"filtered read, worst of {len(predicates)} predicates, {erasure['rows']:,} rows",
+                "value": max(f["ratio"] for f in predicates.values()),
+                "unit": "x",
+                "target": TARGET_ERASURE_RATIO,
+            }
+        )
     return rows
 
 
@@ -352,6 +407,97 @@ def _impact_lines(impact: dict[str, Any]) -> list[str]:
     return out
 
 
+def _governance_lines(governance: dict[str, Any]) -> list[str]:
+    databases = [d for d in ("sqlite", "postgresql") if d in governance]
+    first = governance[databases[0]]
+    tagging = first["tagging"]
+    out = [
+        f"Governance on the same synthetic store: manual {governance['tag']} tags on "
+        f"{tagging['tags']:,} of the {tagging['source_columns']:,} source columns "
+        f"({tagging['source_tables']:,} tables without inputs), through Store.write_tag; "
+        f"classification of {len(first['classification']['tables'])} tables of layers "
+        f"{'/'.join(str(n) for n in first['classification']['layers'])} "
+        f"({first['classification']['picks']} (table, as-of) picks, best of "
+        f"{first['classification']['repeats']} passes per pick), and policy check of the whole "
+        f"store as of {first['policy']['as_of']} (confined to {governance['confined_to']}: "
+        f"{tagging['confined_share'] * 100:.0f}% of the tables; owner required):"
+    ]
+    rows = []
+    for database in databases:
+        f = governance[database]["classification"]
+        rows.append(
+            [
+                f"classification ({database})",
+                _ms(f["p50_ms"]),
+                _ms(f["p95_ms"]),
+                _ms(f["mean_ms"]),
+                f"{f['tagged_columns_median']:g}",
+                f"{f['upstream_tables_median']:g} (max {f['upstream_tables_max']})",
+                f"{f['statements_median']:g} ({f['statements_p95']:g})",
+                f"{f['answers_unlike_plan']}",
+                f"{f['fit_fixed_ms']:.1f} + {f['fit_ms_per_upstream_table']:.2f}/table",
+            ]
+        )
+    out.append(
+        _table(
+            rows,
+            [
+                "query",
+                "p50",
+                "p95",
+                "mean",
+                "tagged columns median",
+                "upstream tables median",
+                "SQL statements median (p95)",
+                "answers unlike the plan",
+                "fit ms",
+            ],
+        )
+    )
+    rows = []
+    for database in databases:
+        f = governance[database]["policy"]
+        found = ", ".join(f"{k} {v:,}" for k, v in f["violations"].items())
+        rows.append(
+            [
+                f"policy check ({database})",
+                f"{f['p50_s']:.2f} s",
+                " / ".join(f"{x:.2f}" for x in f["samples_s"]) + " s",
+                f"{f['untimed_run_s']:.2f} s",
+                f"{f['statements']:,}",
+                found + ("" if f["matches_plan"] else f" (plan: {f['expected_violations']})"),
+            ]
+        )
+    out.append(
+        _table(
+            rows,
+            ["query", "p50", "runs", "untimed first run", "SQL statements", "violations"],
+        )
+    )
+    holding = first["policy"]
+    writes = ", ".join(
+        f"{d} {governance[d]['tagging']['write_ms_per_tag']:.2f} ms/tag" for d in databases
+    )
+    copied = governance.get("sqlite", {}).get("tagging", {}).get("store_copy_s")
+    out.append(
+        f"Tags held as of the policy check: {holding['columns_holding']:,} columns of "
+        f"{holding['tables_holding']:,} tables; tag writes {writes}"
+        + (f"; SQLite store copied (to be tagged) in {copied:.1f} s" if copied else "")
+    )
+    out.append("")
+    return out
+
+
+def _erasure_lines(erasure: dict[str, Any]) -> list[str]:
+    return [
+        f"Erasure count of a pinned snapshot (SNAPSHOT_DATA[fmt].count, predicate pushed down) "
+        f"vs the library's own filtered read of it: {erasure['rows']:,} customers in "
+        f"{erasure['files']} files, p50 of {erasure['repeats']} alternated samples:",
+        erasure_probe.summary(erasure),
+        "",
+    ]
+
+
 def _ingestion_lines(ingest: dict[str, Any]) -> list[str]:
     out = [
         f"Ingestion of {ingest['events']:,} OpenLineage events as NDJSON "
@@ -390,7 +536,9 @@ def _query_profile_lines(queries: dict[str, Any] | None) -> list[str]:
     out: list[str] = []
     for database in ("sqlite", "postgresql"):
         for kind, prof in ((queries or {}).get(database, {}).get("profiles") or {}).items():
-            if "nodes" in prof:
+            if "size" in prof:
+                size = prof["size"]
+            elif "nodes" in prof:
                 size = f"{prof['nodes']} nodes, {prof['edges']} edges"
             else:
                 size = f"{prof['affected columns']} affected columns in {prof['tables']} tables"
@@ -411,6 +559,14 @@ def _query_profile_lines(queries: dict[str, Any] | None) -> list[str]:
                     f"    {row['cumtime_s']:8.3f} s {row['cum_share'] * 100:5.1f}%  "
                     f"{row['calls']:>7}  {row['function']}"
                 )
+            if "size" in prof:
+                out.append("  all functions by cumulative time (the bench's own frames left out):")
+                rows = [r for r in prof["by_cumulative_time"] if "bench/" not in r["function"]]
+                for row in rows[:15]:
+                    out.append(
+                        f"    {row['cumtime_s']:8.3f} s {row['cum_share'] * 100:5.1f}%  "
+                        f"{row['calls']:>7}  {row['function']}"
+                    )
     return out
 
 
@@ -460,6 +616,10 @@ def report_text(results: dict[str, Any]) -> str:
         out.extend(_lineage_lines(results["lineage"]))
     if results.get("impact"):
         out.extend(_impact_lines(results["impact"]))
+    if results.get("governance"):
+        out.extend(_governance_lines(results["governance"]))
+    if results.get("erasure"):
+        out.extend(_erasure_lines(results["erasure"]))
     if results.get("ingestion"):
         out.extend(_ingestion_lines(results["ingestion"]))
     if results.get("http"):
@@ -496,6 +656,7 @@ def report_text(results: dict[str, Any]) -> str:
             out.append(f"    {row['tottime_s']:8.3f} s  {row['calls']:>7}  {row['function']}")
     out.extend(_query_profile_lines(results.get("lineage")))
     out.extend(_query_profile_lines(results.get("impact")))
+    out.extend(_query_profile_lines(results.get("governance")))
     out.extend(_ingestion_profile_lines(results.get("ingestion")))
     out.append("")
     out.append(

@@ -312,14 +312,22 @@ def test_run_reports_lineage_and_impact_on_one_store(
     output = tmp_path / "results" / "latest.json"
     argv = ["--skip", "syncs", "--skip", "ingestion", "--no-postgres", "--profile", "never"]
     argv += ["--scale", "0.002", "--pairs", "3", "--picks", "3", "--repeats", "1"]
+    argv += ["--calls", "2", "--policy-runs", "1", "--erasure-rows", "800"]
     assert run.main([*argv, "--output", str(output), "--cache-dir", str(tmp_path / "c")]) == 0
     results = json.loads(output.read_text())
-    assert results["impact"]["shared_with"] == ["lineage"]
-    assert results["impact"]["sqlite"]["generation"] == results["lineage"]["sqlite"]["generation"]
+    assert results["impact"]["shared_with"] == ["lineage", "governance"]
+    assert results["governance"]["shared_with"] == ["lineage", "impact"]
+    generation = results["lineage"]["sqlite"]["generation"]
+    assert results["impact"]["sqlite"]["generation"] == generation
+    assert results["governance"]["sqlite"]["generation"] == generation
     statuses = {t["name"] for t in results["targets"]}
     assert {"lineage_p50_sqlite", "impact_p50_sqlite"} <= statuses
+    assert {"classification_p50_sqlite", "policy_check_sqlite"} <= statuses
+    assert {"erasure_count_iceberg", "erasure_count_delta"} <= statuses
     printed = capsys.readouterr().out
     assert "impact (sqlite)" in printed and "column impact p50" in printed
+    assert "classification (sqlite)" in printed and "policy check (sqlite)" in printed
+    assert "worst ratio" in printed
 
 
 def test_impact_target_is_100_ms() -> None:
@@ -333,3 +341,97 @@ def test_impact_target_is_100_ms() -> None:
     }
     statuses = {t["name"]: t["status"] for t in summary.targets(results)}
     assert statuses == {"impact_p50_sqlite": "PASS", "impact_p50_postgresql": "MISS"}
+
+
+# -- governance and erasure -------------------------------------------------------------------
+
+
+def test_governance_tags_five_percent_of_the_source_columns() -> None:
+    import governance_queries
+    import synthetic_store as synthetic
+
+    plan = synthetic.make_plan(0.05)
+    sources = governance_queries.source_columns(plan)
+    assert sources and all(not table.inputs and table.layer == 0 for table, _ in sources)
+    assert len(sources) == len(synthetic.COLUMNS) * sum(1 for t in plan.tables if not t.inputs)
+    tagged = governance_queries.tagged_columns(plan)
+    assert len(tagged) == round(len(sources) * governance_queries.TAG_SHARE)
+    assert set(tagged) <= set(sources) and len(set(tagged)) == len(tagged)
+    assert tagged == governance_queries.tagged_columns(synthetic.make_plan(0.05))
+    assert len({table.id for table, _ in tagged}) > 1  # spread, not one table's columns
+    assert 0.4 < governance_queries.confined_share(plan) < 0.6
+
+
+def test_governance_queries_report_latency_and_answers(tmp_path: Path) -> None:
+    import sqlite3
+
+    import governance_queries
+    import synthetic_store as synthetic
+
+    cache = tmp_path / "cache"
+    result = governance_queries.run(
+        0.002, 3, 1, cache, None, profile="always", out_dir=tmp_path, policy_runs=1
+    )
+    figures = result["sqlite"]
+    assert result["tables"] == 20 and figures["tagging"]["tags"] >= 1
+    classification = figures["classification"]
+    assert classification["picks"] == 3 and classification["p50_ms"] > 0
+    assert classification["tagged_columns_median"] >= 1  # every pick carries the tag
+    assert classification["answers_unlike_plan"] == 0
+    policy = figures["policy"]
+    assert policy["runs"] == 1 and policy["p50_s"] > 0
+    assert policy["matches_plan"] and policy["violations"]["pii-owned"] >= 1
+    for kind in ("classification", "policy"):
+        profile = figures["profiles"][kind]
+        assert profile["statements"] == sum(r["count"] for r in profile["statements_by_caller"])
+        assert (tmp_path / f"profile-{kind}-sqlite.txt").is_file()
+    path = synthetic.ensure_sqlite(0.002, cache).path
+    assert path is not None
+    with sqlite3.connect(path) as connection:  # the tags went into a copy, not the cache
+        assert connection.execute("SELECT count(*) FROM tag_facts").fetchone() == (0,)
+
+
+def test_erasure_probe_counts_what_the_libraries_count(tmp_path: Path) -> None:
+    import erasure_probe
+
+    result = erasure_probe.measure(tmp_path, rows=2_000, files=4, repeats=1)
+    for fmt in ("iceberg", "delta"):
+        figures = result[fmt]["predicates"]
+        assert list(figures) == list(erasure_probe.PREDICATES)
+        # pinned before the last append: customers 0-1499
+        assert [f["rows_matched"] for f in figures.values()] == [0, 0, 400]
+        assert all(f["ratio"] > 0 for f in figures.values())
+    assert result["ok"] == (result["worst_ratio"] <= erasure_probe.TARGET_RATIO)
+    assert "worst ratio" in erasure_probe.summary(result)
+
+
+def test_governance_and_erasure_targets() -> None:
+    results = {
+        "governance": {
+            "tables": 10_000,
+            "sqlite": {
+                "tagging": {"tags": 500},
+                "classification": {"p50_ms": 99.0},
+                "policy": {"p50_s": 31.0},
+            },
+            "postgresql": {
+                "tagging": {"tags": 500},
+                "classification": {"p50_ms": 101.0},
+                "policy": {"p50_s": 29.0},
+            },
+        },
+        "erasure": {
+            "rows": 200_000,
+            "iceberg": {"predicates": {"a": {"ratio": 1.1}, "b": {"ratio": 1.19}}},
+            "delta": {"predicates": {"a": {"ratio": 0.9}, "b": {"ratio": 1.21}}},
+        },
+    }
+    statuses = {t["name"]: t["status"] for t in summary.targets(results)}
+    assert statuses == {
+        "classification_p50_sqlite": "PASS",
+        "policy_check_sqlite": "MISS",
+        "classification_p50_postgresql": "MISS",
+        "policy_check_postgresql": "PASS",
+        "erasure_count_iceberg": "PASS",
+        "erasure_count_delta": "MISS",
+    }
