@@ -8,6 +8,7 @@ adopt it) and over a synthetic 200-table graph.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -364,5 +365,133 @@ def test_graph_of_200_tables(browser: Any, serve: Any, chain_store: tuple[Path, 
     page.locator('[data-testid=graph-node][data-table="syn.l05_c3"]').click()
     page.locator('[data-testid=node-panel][data-state=ready][data-table="syn.l05_c3"]').wait_for()
     expect(page.get_by_test_id("snapshot-row")).to_have_count(1)
+    problems.assert_none()
+    context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1400, 900), (1920, 1080)])
+def test_the_impact_table_reads_at_desktop_widths(
+    browser: Any, open_server: Server, tmp_path: Path, width: int, height: int
+) -> None:
+    """No cell of the impact table is squeezed to a letter per line: each is at least 60 px
+    wide, and the table stays inside its card (or the card scrolls sideways)."""
+    from playwright.sync_api import expect
+
+    context, page, problems = open_page(browser)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{open_server.url}/ui/#/impact/{RENAMED}?column=total_amount")
+    page.locator("[data-testid=impact-page][data-state=ready]").wait_for()
+    expect(page.get_by_test_id("impact-table")).to_be_visible()
+    shot = tmp_path / f"impact-{width}x{height}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
+    measured = page.evaluate(
+        """() => {
+            const card = document.querySelector('[data-testid=impact]');
+            const table = card.querySelector('[data-testid=impact-table]');
+            const cells = [...table.querySelectorAll('th, td')];
+            return {
+                narrowest: Math.min(...cells.map(c => c.getBoundingClientRect().width)),
+                tableWidth: table.getBoundingClientRect().width,
+                scrollWidth: card.scrollWidth,
+                clientWidth: card.clientWidth,
+                overflowX: getComputedStyle(card).overflowX,
+                rowHeights: [...table.querySelectorAll('tbody tr')].map(
+                    r => r.getBoundingClientRect().height),
+                wrappedNames: [...table.querySelectorAll('tbody td:nth-child(2) a')]
+                    .filter(a => a.getClientRects().length > 1).map(a => a.textContent),
+            };
+        }"""
+    )
+    assert measured["narrowest"] >= 60, measured
+    fits = measured["scrollWidth"] <= measured["clientWidth"]
+    assert fits or measured["overflowX"] in ("auto", "scroll"), measured
+    # A row of ids wrapped one letter per line would be hundreds of pixels tall.
+    assert max(measured["rowHeights"]) < 120, measured
+    assert measured["wrappedNames"] == [], measured
+    problems.assert_none()
+    context.close()
+
+
+MARKETING = "deltas.marketing_contacts"
+CUSTOMERS = "lake.crm.customers"
+HASHED = "deltas.customer_emails_hashed"
+
+
+def test_governance_tags_and_policies(browser: Any, open_server: Server, tmp_path: Path) -> None:
+    """deltas.marketing_contacts.email carries pii propagated from lake.crm.customers.email;
+    the policy pii-confined is violated there, and the violation links to its table."""
+    from playwright.sync_api import expect
+
+    context, page, problems = open_page(browser)
+    page.goto(f"{open_server.url}/ui/#/governance/{MARKETING}")
+    page.locator("[data-testid=governance-page][data-state=ready]").wait_for()
+    answer = open_server.api(f"tables/{MARKETING}/classification")
+    expect(page.get_by_test_id("classification-row")).to_have_count(len(answer["columns"]))
+    email = page.locator("[data-testid=classification-row][data-column=email]")
+    pii = email.locator("[data-testid=tag][data-tag=pii][data-how=propagated]")
+    expect(pii.first).to_be_visible()
+    expect(pii.first.get_by_test_id("tag-how")).to_have_text("propagated")
+    expect(pii.first.get_by_test_id("tag-origin")).to_have_text(f"{CUSTOMERS}.email")
+    hops = pii.first.get_by_test_id("tag-hop")
+    expect(hops.first).to_have_attribute("data-from", f"{CUSTOMERS}.email")
+    assert hops.count() >= 1
+
+    policy = page.locator("[data-testid=policy-row][data-policy=pii-confined]")
+    expect(policy).to_have_attribute("data-ok", "false")
+    expect(policy.get_by_test_id("policy-status")).to_have_text("violated")
+    checked = open_server.api("policy")
+    (confined,) = [p for p in checked["policies"] if p["policy"] == "pii-confined"]
+    expect(policy.get_by_test_id("policy-violation")).to_have_count(len(confined["violations"]))
+    to_marketing = policy.locator(f'[data-testid=policy-violation][data-table="{MARKETING}"]')
+    expect(to_marketing.first).to_be_visible()
+    expect(page.get_by_test_id("policy-verdict")).to_have_text("violated")
+
+    # The stopped tag on the hashed table, through a violation-free table's page.
+    page.goto(f"{open_server.url}/ui/#/governance/{HASHED}")
+    page.locator(
+        f'[data-testid=governance-page][data-state=ready][data-table="{HASHED}"]'
+    ).wait_for()
+    email_hash = "[data-testid=classification-row][data-column=email_hash]"
+    stopped = page.locator(f"{email_hash} [data-testid=stopped-tag][data-tag=pii]")
+    expect(stopped.first).to_have_attribute("data-rule", re.compile(r"^masking\b"))
+    page.screenshot(path=str(tmp_path / "governance.png"), full_page=True)
+    problems.assert_none()
+    context.close()
+
+
+def test_erasure_form_finds_the_subject_in_the_hashed_table(
+    browser: Any, open_server: Server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context, page, problems = open_page(browser)
+    page.goto(f"{open_server.url}/ui/#/table/{CUSTOMERS}")
+    lineage_ready(page, table=CUSTOMERS)
+    page.get_by_test_id("tab-governance").click()
+    page.locator("[data-testid=governance-page][data-state=ready]").wait_for()
+    classified = open_server.api(f"tables/{CUSTOMERS}/classification")
+    (email,) = [c for c in classified["columns"] if c["column"] == "email"]
+    direct = [t for t in email["tags"] if (t["tag"], t["how"]) == ("pii", "direct")]
+    assert direct
+    direct_pii = "[data-testid=tag][data-how=direct][data-tag=pii]"
+    expect(
+        page.locator(f"[data-testid=classification-row][data-column=email] {direct_pii}")
+    ).to_have_count(len(direct))
+    page.get_by_test_id("erasure-where").fill("customer_id = 42")
+    page.get_by_test_id("erasure-check").click()
+    page.locator("[data-testid=erasure][data-state=ready]").wait_for()
+    answer = open_server.api(f"tables/{CUSTOMERS}/erasure", where="customer_id = 42")
+    verdict = page.get_by_test_id("erasure-verdict")
+    expect(verdict).to_have_attribute("data-complete", str(answer["complete"]).lower())
+    expect(page.get_by_test_id("erasure-table")).to_have_count(len(answer["tables"]))
+    hashed = page.locator(f'[data-testid=erasure-table][data-table="{HASHED}"]')
+    expect(hashed).to_have_attribute("data-status", "holds")
+    expect(hashed.get_by_test_id("erasure-table-status")).to_have_text("holds")
+    (expected,) = [t for t in answer["tables"] if t["table"] == HASHED]
+    expect(hashed.get_by_test_id("erasure-snapshot")).to_have_count(len(expected["snapshots"]))
+    assert "where=customer_id" in page.url
+    page.screenshot(path=str(tmp_path / "erasure.png"), full_page=True)
     problems.assert_none()
     context.close()

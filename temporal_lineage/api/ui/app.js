@@ -4,10 +4,12 @@
 //   #/table/<ref>?as_of=&known_at=&direction=&depth=&node=   lineage graph
 //   #/provenance/<ref>?as_of=&known_at=&node=                provenance + reproduce
 //   #/impact/<ref>?column=&change=&since=&as_of=&known_at=   impact and propagation
+//   #/governance/<ref>?as_of=&known_at=&where=               tags, policies, erasure
 //   #/run/<id>?known_at=                                     one run
 
 import { storeToken, storedToken } from "./api.js";
 import { h, queryString, replace } from "./dom.js";
+import { GovernancePage } from "./page_governance.js";
 import { ImpactPage } from "./page_impact.js";
 import { LineagePage } from "./page_lineage.js";
 import { ProvenancePage } from "./page_provenance.js";
@@ -21,6 +23,7 @@ const PAGES = {
   lineage: LineagePage,
   provenance: ProvenancePage,
   impact: ImpactPage,
+  governance: GovernancePage,
   run: RunPage,
 };
 

@@ -49,6 +49,7 @@ const TABS = [
   ["lineage", "Lineage"],
   ["provenance", "Provenance"],
   ["impact", "Columns & impact"],
+  ["governance", "Governance"],
 ];
 
 /** A page about one table at chosen times: title, tabs and the time control. */

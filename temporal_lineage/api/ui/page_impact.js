@@ -160,7 +160,7 @@ export class ImpactPage extends TablePage {
       answer.affected.length
         ? h(
             "table",
-            { class: "grid" },
+            { class: "grid", "data-testid": "impact-table" },
             h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c)))),
             h(
               "tbody",

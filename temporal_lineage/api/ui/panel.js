@@ -19,6 +19,7 @@ export function tableLinks(table, times) {
     lineage: `#/table/${ref}${tail}`,
     provenance: `#/provenance/${ref}${tail}`,
     impact: `#/impact/${ref}${tail}`,
+    governance: `#/governance/${ref}${tail}`,
   };
 }
 
