@@ -21,7 +21,7 @@ from temporal_lineage.store.reads import StoredTable
 from temporal_lineage.store.tokens import Scope
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest migration; checked against alembic's scripts by the tests.
 
 Knowing it here lets every command check the store without importing alembic (a third of

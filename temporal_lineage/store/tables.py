@@ -399,6 +399,71 @@ erasure_checks = Table(
     Index("ix_erasure_checks_table", "table_id", "checked_at"),
 )
 
+# -- Operations: who read what (principals of runs, Iceberg scan and commit reports) and
+# data-quality results of runs, each attached to the dataset it describes.
+
+run_principals = Table(
+    "run_principals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # user, engine, owner
+    Column("principal", String(1000), nullable=False),
+    Column("source", String(64), nullable=False),  # the facet that names it
+    Column("event_pk", ForeignKey("events.id"), nullable=False),
+    _recorded_at(),
+    UniqueConstraint("run_id", "kind", "principal", "source"),
+    Index("ix_run_principals_principal", "principal"),
+)
+
+scan_reports = Table(
+    "scan_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_kind", String(8), nullable=False),  # scan, commit
+    Column("namespace", String(1000), nullable=False),  # as the REST path gives it
+    Column("name", String(2000), nullable=False),
+    Column("table_id", ForeignKey("tables.id"), nullable=True),
+    Column("snapshot_id", BigInteger, nullable=True),
+    Column("schema_id", Integer, nullable=True),
+    Column("projected_field_ids", JSON, nullable=False),
+    Column("projected_field_names", JSON, nullable=False),
+    Column("filter", Text, nullable=True),
+    Column("operation", String(OPERATION_WIDTH), nullable=True),  # commit reports
+    Column("principal", String(1000), nullable=True),
+    Column("metrics", JSON, nullable=False),
+    Column("report_metadata", JSON, nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),  # when it arrived
+    Column("matched_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    Index("ix_scan_reports_table", "table_id", "reported_at"),
+    Index("ix_scan_reports_name", "namespace", "name"),
+)
+
+quality_facts = Table(
+    "quality_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("event_pk", ForeignKey("events.id"), nullable=False),
+    Column("direction", String(8), nullable=False),  # input, output, run
+    Column("namespace", String(1000), nullable=True),  # the dataset (None: a run facet)
+    Column("name", String(2000), nullable=True),
+    Column("table_id", ForeignKey("tables.id"), nullable=True),
+    Column("snapshot_id", BigInteger, nullable=True),  # as the event pins it
+    Column("kind", String(16), nullable=False),  # assertion, metric, test
+    Column("check_name", String(1000), nullable=False),
+    Column("column_name", String(1000), nullable=True),
+    Column("success", Boolean, nullable=True),
+    Column("value", JSON, nullable=True),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("matched_at", UtcDateTime(), nullable=True),
+    _recorded_at(),
+    Index("ix_quality_facts_table", "table_id"),
+    Index("ix_quality_facts_run", "run_id"),
+    Index("ix_quality_facts_dataset", "namespace", "name"),
+)
+
 # -- The service: API tokens (hashed) and table leases shared by sync workers.
 
 api_tokens = Table(
