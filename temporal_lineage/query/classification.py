@@ -8,7 +8,7 @@ from datetime import datetime
 
 from temporal_lineage.governance_config import Governance
 from temporal_lineage.model import TableRef
-from temporal_lineage.query.lineage import reachable
+from temporal_lineage.query.lineage import reach, reachable
 from temporal_lineage.query.tag_flow import MAX_DEPTH, CarriedTag, Stop, TagMap, flow
 from temporal_lineage.store import Store, StoredTable, StoreReader
 
@@ -55,7 +55,8 @@ def classification(
     """
     with store.reader() as reader:
         root = reader.get_table(ref)
-        tags = flow(reader, governance, as_of, known_at, upstream_of(reader, root, as_of, known_at))
+        found = reach(reader, root, True, as_of, known_at, MAX_DEPTH)
+        tags = flow(reader, governance, as_of, known_at, found.tables.values(), found.hops)
     return of_table(tags, root, known_at)
 
 

@@ -220,6 +220,42 @@ def _edge(source: RunDataset, target: RunDataset, run: RunInfo) -> LineageEdge:
     )
 
 
+@dataclass(frozen=True)
+class Reach:
+    """The tables a walk found (by id) and every table-level edge it read on the way."""
+
+    tables: dict[int, StoredTable]
+    hops: tuple[TableHop, ...]
+
+
+def reach(
+    reader: StoreReader,
+    root: StoredTable,
+    upstream: bool,
+    as_of: datetime,
+    known_at: datetime | None,
+    depth: int = 20,
+) -> Reach:
+    """``root`` and every stored table up- or downstream of it through the table lineage in
+    force at ``as_of`` (at most ``depth`` hops), with the edges read: walking upstream, every
+    edge into a table found short of ``depth`` hops."""
+    found = {root.table_id: root}
+    hops: list[TableHop] = []
+    frontier = {root.table_id}
+    for _ in range(depth):
+        following: set[int] = set()
+        for hop in level_hops(reader, frontier, upstream, as_of, known_at):
+            hops.append(hop)
+            table = (hop.source if upstream else hop.target).table
+            if table is not None and table.table_id not in found:
+                found[table.table_id] = table
+                following.add(table.table_id)
+        if not following:
+            break
+        frontier = following
+    return Reach(found, tuple(hops))
+
+
 def reachable(
     reader: StoreReader,
     root: StoredTable,
@@ -230,16 +266,4 @@ def reachable(
 ) -> dict[int, StoredTable]:
     """``root`` and every stored table up- or downstream of it through the table lineage in
     force at ``as_of``, by id (at most ``depth`` hops)."""
-    found = {root.table_id: root}
-    frontier = {root.table_id}
-    for _ in range(depth):
-        following: set[int] = set()
-        for hop in level_hops(reader, frontier, upstream, as_of, known_at):
-            table = (hop.source if upstream else hop.target).table
-            if table is not None and table.table_id not in found:
-                found[table.table_id] = table
-                following.add(table.table_id)
-        if not following:
-            break
-        frontier = following
-    return found
+    return reach(reader, root, upstream, as_of, known_at, depth).tables

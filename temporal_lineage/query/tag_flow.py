@@ -38,7 +38,7 @@ from temporal_lineage.query.impact import (
     load_level,
     same_field,
 )
-from temporal_lineage.query.lineage import level_hops
+from temporal_lineage.query.lineage import TableHop, level_hops
 from temporal_lineage.sql_lineage.masking import masked_outputs
 from temporal_lineage.store import ColumnEdgeRow, StoredTable, StoreReader
 from temporal_lineage.store.governance_reads import FieldSighting, TagFact
@@ -153,9 +153,15 @@ def flow(
     as_of: datetime,
     known_at: datetime | None,
     within: Collection[StoredTable] | None = None,
+    hops: Sequence[TableHop] | None = None,
 ) -> TagMap:
     """The tags of every table (``within``: of these tables only, which must hold every
-    upstream of the ones asked about) as of ``as_of``, known at ``known_at``."""
+    upstream of the ones asked about) as of ``as_of``, known at ``known_at``.
+
+    ``hops``: every table-level edge in force at A into the tables of ``within``, when the
+    caller has read them already (an upstream ``reach``): the table-level pass then reads no
+    lineage again.
+    """
     tables = list(within) if within is not None else reader.all_tables()
     allowed = {tb.table_id for tb in tables}
     schemas = SchemaCache(reader, known_at)
@@ -168,7 +174,7 @@ def flow(
     if governance.rules and ruled:
         _direct_from_rules(result, governance.rules, reader.field_sightings(ruled, as_of, known_at))
     spread(reader, result, tag_stop(governance), schemas, allowed, known_at)
-    _may_contain(reader, result, allowed, known_at)
+    _may_contain(reader, result, allowed, known_at, hops)
     return result
 
 
@@ -394,7 +400,11 @@ def _cross(
 
 
 def _may_contain(
-    reader: StoreReader, result: TagMap, allowed: set[int], known_at: datetime | None
+    reader: StoreReader,
+    result: TagMap,
+    allowed: set[int],
+    known_at: datetime | None,
+    known_hops: Sequence[TableHop] | None,
 ) -> None:
     """Table-level flow where column lineage is unknown: a run that read a table holding a
     tag and stated no column edge from it to an output makes that output ``may_contain``
@@ -403,7 +413,10 @@ def _may_contain(
     for _ in range(MAX_DEPTH):
         if not frontier:
             return
-        hops = list(level_hops(reader, frontier, False, result.as_of, known_at))
+        if known_hops is None:
+            hops = list(level_hops(reader, frontier, False, result.as_of, known_at))
+        else:
+            hops = [h for h in known_hops if h.source.table and h.source.table.table_id in frontier]
         with_columns = _column_covered(reader, {h.run.run_id for h in hops}, frontier, known_at)
         following: set[int] = set()
         for hop in hops:
