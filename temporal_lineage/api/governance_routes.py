@@ -15,18 +15,22 @@ from temporal_lineage.api.responses import LOOKUP_PROBLEMS, READ_PROBLEMS, Docum
 from temporal_lineage.api.responses.governance import (
     ClassificationAnswer,
     ErasureAnswer,
+    GraphTagsAnswer,
     PolicyAnswer,
     TagWritten,
 )
 from temporal_lineage.model import TagAction
 from temporal_lineage.query.classification import classification as classification_query
+from temporal_lineage.query.classification import lineage_tags
 from temporal_lineage.query.erasure import erasure as erasure_query
 from temporal_lineage.query.erasure_verify import record_verification
 from temporal_lineage.query.governance_shapes import (
     classification_json,
     erasure_json,
+    graph_tags_json,
     policy_json,
 )
+from temporal_lineage.query.lineage import Direction
 from temporal_lineage.query.policy import policy_check
 from temporal_lineage.query.tagging import write_tag
 from temporal_lineage.times import format_time, now, parse_time
@@ -50,6 +54,30 @@ def classification(
 ) -> Annotated[dict[str, Any], DocumentedAs(ClassificationAnswer)]:
     answer = classification_query(store, settings.governance, table, as_of or now(), known_at)
     return classification_json(answer)
+
+
+@router.get(
+    "/tables/{table}/lineage/tags",
+    summary="The tags of every table of a lineage graph as of a time (for drawing them)",
+    responses=problems(*LOOKUP_PROBLEMS),
+    dependencies=[READ],
+)
+def lineage_tags_route(
+    table: Table,
+    store: StoreDep,
+    settings: SettingsDep,
+    as_of: AsOf,
+    known_at: KnownAt,
+    direction: Direction = Direction.UPSTREAM,
+    depth: Annotated[int, Query(ge=1, le=100, description="How many hops to follow")] = 5,
+) -> Annotated[dict[str, Any], DocumentedAs(GraphTagsAnswer)]:
+    at = as_of or now()
+    answers = lineage_tags(store, settings.governance, table, at, known_at, direction, depth)
+    return {
+        "as_of": format_time(at),
+        "known_at": format_time(known_at),
+        "tables": graph_tags_json(answers),
+    }
 
 
 @router.get(

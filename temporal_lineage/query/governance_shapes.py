@@ -75,6 +75,29 @@ def classification_json(answer: Classification) -> dict[str, Any]:
     }
 
 
+_STRENGTH = {"direct": 0, "propagated": 1, "may_contain": 2}
+
+
+def graph_tags_json(answers: list[Classification]) -> list[dict[str, Any]]:
+    """The tags of many tables in brief, for drawing them on a graph: per table and tag the
+    strongest way it is held (direct, then propagated, then may_contain) and the columns."""
+    out = []
+    for answer in answers:
+        held: dict[str, dict[str, Any]] = {}
+        carried: list[tuple[str | None, CarriedTag]] = [
+            (c.column, t) for c in answer.columns for t in c.tags
+        ]
+        carried += [(None, t) for t in answer.table_tags]
+        for column, tag in carried:
+            entry = held.setdefault(tag.tag, {"tag": tag.tag, "how": tag.how.value, "columns": []})
+            if _STRENGTH[tag.how.value] < _STRENGTH[entry["how"]]:
+                entry["how"] = tag.how.value
+            if column is not None and column not in entry["columns"]:
+                entry["columns"].append(column)
+        out.append({"table": str(answer.table), "tags": [held[k] for k in sorted(held)]})
+    return out
+
+
 def _violation_json(violation: Violation) -> dict[str, Any]:
     return {
         "table": str(violation.table),

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from temporal_lineage.governance_config import Governance
-from temporal_lineage.query.classification import Classification, of_table, upstream_of
+from temporal_lineage.query.classification import Classification, classify_tables, upstream_of
 from temporal_lineage.query.governance_shapes import classification_json, policy_json
 from temporal_lineage.query.lineage import Lineage
 from temporal_lineage.query.policy import PolicyReport, policy_check
 from temporal_lineage.query.provenance import Provenance
-from temporal_lineage.query.tag_flow import flow
 from temporal_lineage.store import Store, StoredTable, StoreReader
 
 
@@ -56,11 +54,9 @@ def classify_report(
     as_of, known_at = graph.as_of, graph.known_at
     with store.reader() as reader:
         root = reader.get_table(graph.root)
-        reached = _upstream(reader, {}, [root], as_of, known_at)
+        reached = {t.table_id: t for t in upstream_of(reader, root, as_of, known_at)}
         tables = report_tables(reader, root, graph, closure, reached.values())
-        _upstream(reader, reached, tables, as_of, known_at)
-        tags = flow(reader, governance, as_of, known_at, within=list(reached.values()))
-    return [of_table(tags, table, known_at) for table in tables]
+        return classify_tables(reader, governance, tables, as_of, known_at, reached)
 
 
 def report_tables(
@@ -89,18 +85,3 @@ def report_tables(
         (t for t in found.values() if t.table_id != root.table_id), key=lambda t: str(t.ref)
     )
     return [root, *others]
-
-
-def _upstream(
-    reader: StoreReader,
-    reached: dict[int, StoredTable],
-    tables: Iterable[StoredTable],
-    as_of: datetime,
-    known_at: datetime | None,
-) -> dict[int, StoredTable]:
-    """``reached`` grown by each table not in it yet and everything upstream of that table
-    through the lineage in force at A (a table reached already is not walked again)."""
-    for table in tables:
-        if table.table_id not in reached:
-            reached.update((t.table_id, t) for t in upstream_of(reader, table, as_of, known_at))
-    return reached

@@ -13,7 +13,9 @@ from temporal_lineage.errors import BadPredicate, ColumnNotFound, ConfigError, T
 from temporal_lineage.governance_config import parse_governance
 from temporal_lineage.ingest import ingest_files
 from temporal_lineage.model import TableRef, TagAction, TagOrigin
-from temporal_lineage.query.classification import classification
+from temporal_lineage.query.classification import classification, lineage_tags
+from temporal_lineage.query.governance_shapes import graph_tags_json
+from temporal_lineage.query.lineage import Direction
 from temporal_lineage.query.erasure import ErasureStatus, erasure
 from temporal_lineage.query.policy import policy_check
 from temporal_lineage.query.tag_flow import How
@@ -77,6 +79,28 @@ def test_a_tag_flows_unmasked_into_the_leak_with_its_path(
     key = _tags(answer, "customer_id")
     assert {t.tag for t in key.tags} == {"customer_key"}
     assert _tags(answer, "country").tags == ()
+
+
+def test_the_tags_of_a_lineage_graph_agree_with_each_tables_classification(
+    store: Store, settings: Settings, warehouse: Timeline
+) -> None:
+    at = _as_of(warehouse)
+    answers = lineage_tags(store, settings.governance, CUSTOMERS, at, None, Direction.DOWNSTREAM)
+    by_table = {str(a.table): a for a in answers}
+    assert {str(CUSTOMERS), str(CONTACTS), str(HASHED)} <= set(by_table)
+    for ref in (CUSTOMERS, CONTACTS, HASHED):
+        alone = classification(store, settings.governance, ref, at)
+        assert by_table[str(ref)] == alone
+    brief = {t["table"]: t["tags"] for t in graph_tags_json(answers)}
+    for ref, answer in by_table.items():
+        held = {(t.tag, c.column) for c in answer.columns for t in c.tags} | {
+            (t.tag, None) for t in answer.table_tags
+        }
+        shown = {(t["tag"], col) for t in brief[ref] for col in t["columns"] or [None]}
+        assert {tag for tag, _ in shown} == {tag for tag, _ in held}
+        assert {p for p in shown if p[1]} == {p for p in held if p[1]}
+    contacts = next(t for t in brief[str(CONTACTS)] if t["tag"] == "pii")
+    assert "email" in contacts["columns"]
 
 
 def test_propagation_stops_at_masking_and_at_a_hashed_sql_expression(

@@ -73,6 +73,29 @@ class ClassificationAnswer(Wire):
     table_tags: list[CarriedTag] = Field(description="Tags of the table as a whole")
 
 
+class TableTagBrief(Wire):
+    """One tag of a graph's table, in brief."""
+
+    tag: str = Field(description="The tag")
+    how: How = Field(description="The strongest way it is held: direct, then propagated")
+    columns: list[str] = Field(description="The columns carrying it (empty: the table only)")
+
+
+class TableTags(Wire):
+    """The tags of one table of the graph."""
+
+    table: str = Field(description="The table reference")
+    tags: list[TableTagBrief] = Field(description="Its tags as of A, by name")
+
+
+class GraphTagsAnswer(Wire):
+    """The tags of every stored table of a lineage graph as of A (known at K)."""
+
+    as_of: Instant = Field(description="The time asked about")
+    known_at: Instant | None = Field(description="Facts recorded after this are ignored")
+    tables: list[TableTags] = Field(description="One entry per stored table of the graph")
+
+
 class PolicyViolation(Wire):
     """One breach of a policy."""
 
