@@ -64,7 +64,11 @@ function pathOf(points) {
  * ({from, to, kind, title, attrs}); `onNode(id)` and `onEdge(edge)` are called on clicks.
  */
 export class GraphView {
-  constructor({ onNode, onEdge, label, legend = true }) {
+  constructor({ onNode, onEdge, label, legend = true, tagLine = false }) {
+    this.tagLine = tagLine;
+    this.nodeHeight = tagLine ? NODE_HEIGHT + 14 : NODE_HEIGHT;
+    this.tags = new Map();
+    this.followed = null;
     this.onNode = onNode;
     this.onEdge = onEdge;
     this.nodes = new Map();
@@ -171,9 +175,10 @@ export class GraphView {
         const g = byPair.get(`${edge.from}\u0000${edge.to}`);
         if (g) this.paintEdge(g, edge);
       }
+      this.paintTags();
       return;
     }
-    const sized = nodes.map((n) => ({ id: n.id, width: nodeWidth(n.lines), height: NODE_HEIGHT }));
+    const sized = nodes.map((n) => ({ id: n.id, width: nodeWidth(n.lines), height: this.nodeHeight }));
     const layout = await layoutGraph(sized, edges);
     if (drawing !== this.drawing) return;
     this.signature = signature;
@@ -213,6 +218,7 @@ export class GraphView {
         s("text", { class: "line1", x: PAD, y: "19" }),
         s("text", { class: "line2", x: PAD, y: "36" }),
         s("text", { class: "line3", x: PAD, y: "51" }),
+        ...(this.tagLine ? [s("text", { class: "tags-line", x: PAD, y: "66" })] : []),
       );
       g.nodeId = node.id;
       g.charLimit = Math.floor((box.width - 2 * PAD) / CHAR_WIDTH);
@@ -236,6 +242,7 @@ export class GraphView {
     this.countLabel.textContent = `${nodes.length} nodes, ${edges.length} edges`;
     if (this.selected) this.select(this.selected);
     if (this.findInput.value) this.find(this.findInput.value, false);
+    this.paintTags();
     this.userMoved = false;
     this.fit();
   }
@@ -267,6 +274,43 @@ export class GraphView {
     const line = g.querySelector(".edge-line");
     line.setAttribute("class", `edge-line ev-${kind}`);
     line.setAttribute("marker-end", `url(#arrow-${kind})`);
+  }
+
+  /**
+   * Tags per node id ({tag, how, columns}[]), written on the nodes' tag line; with
+   * `follow(tag)`, the nodes holding that tag and the edges between them stand out.
+   */
+  setTags(byNode) {
+    this.tags = byNode;
+    this.paintTags();
+  }
+
+  follow(tag) {
+    this.followed = tag || null;
+    this.paintTags();
+  }
+
+  paintTags() {
+    const followed = this.followed;
+    for (const [id, g] of this.elements) {
+      const tags = this.tags.get(id) || [];
+      const line = g.querySelector(".tags-line");
+      if (line) {
+        const text = tags.map((t) => (t.how === "direct" ? `\u25cf ${t.tag}` : `\u25cb ${t.tag}${t.how === "may_contain" ? "?" : ""}`));
+        line.textContent = ellipsize(text.join("  "), g.charLimit + 6);
+      }
+      const holds = followed !== null && tags.some((t) => t.tag === followed);
+      g.classList.toggle("holds-tag", holds);
+      g.dataset.tags = tags.map((t) => `${t.tag}:${t.how}`).join(" ");
+      const title = g.querySelector("title");
+      const base = title.textContent.split("\n\ntags:")[0];
+      title.textContent = tags.length
+        ? `${base}\n\ntags:\n${tags.map((t) => `  ${t.tag} (${t.how.replace("_", " ")})${t.columns.length ? `: ${t.columns.join(", ")}` : ""}`).join("\n")}`
+        : base;
+    }
+    const holding = (id) => followed !== null && (this.tags.get(id) || []).some((t) => t.tag === followed);
+    for (const g of this.edgeElements) g.classList.toggle("carries", holding(g.edge.from) && holding(g.edge.to));
+    this.svg.classList.toggle("following", followed !== null);
   }
 
   /** Mark one node (and its edges) as selected; null clears. */

@@ -71,7 +71,13 @@ export class LineagePage extends TablePage {
       "data-testid": "depth-input",
       onchange: () => this.setOptions(),
     });
+    this.followSelect = h(
+      "select",
+      { class: "follow-tag", "aria-label": "Follow tag", "data-testid": "follow-tag", onchange: () => this.setFollow() },
+      h("option", { value: "" }, "none"),
+    );
     this.graph = new GraphView({
+      tagLine: true,
       label: `Lineage of ${ref}`,
       onNode: (id) => this.selectNode(id),
       onEdge: (edge) => this.openEdge(edge),
@@ -91,6 +97,7 @@ export class LineagePage extends TablePage {
         { class: "options" },
         h("label", {}, "Direction ", this.direction),
         h("label", {}, "Depth ", this.depth),
+        h("label", { title: "Tags: \u25cf direct, \u25cb propagated, ? may contain" }, "Follow tag ", this.followSelect),
         this.summary,
       ),
       h("div", { class: "workspace" }, this.graph.el, this.panel.el),
@@ -104,6 +111,7 @@ export class LineagePage extends TablePage {
       direction: DIRECTIONS.includes(params.direction) ? params.direction : "both",
       depth: Number.isFinite(depth) && depth >= 1 && depth <= 100 ? depth : 5,
       node: params.node || null,
+      tag: params.tag || null,
     };
     if (this.direction) {
       this.direction.value = this.options.direction;
@@ -114,6 +122,7 @@ export class LineagePage extends TablePage {
   extraQuery() {
     const query = { direction: this.options.direction, depth: String(this.options.depth) };
     if (this.options.node) query.node = this.options.node;
+    if (this.options.tag) query.tag = this.options.tag;
     return query;
   }
 
@@ -124,6 +133,37 @@ export class LineagePage extends TablePage {
     this.depth.value = String(this.options.depth);
     this.writeQuery();
     this.refresh();
+  }
+
+  setFollow() {
+    this.options.tag = this.followSelect.value || null;
+    this.graph.follow(this.options.tag);
+    this.writeQuery();
+  }
+
+  /** The tags of every table of the graph as of the same time; the follow-tag choices. */
+  async loadTags(ticket, times) {
+    let answer;
+    try {
+      answer = await getJson(tablePath(this.ref, "lineage/tags"), {
+        ...times,
+        direction: this.options.direction,
+        depth: this.options.depth,
+      });
+    } catch (error) {
+      if (ticket.isCurrent()) this.summary.textContent += " \u00b7 tags unavailable";
+      return;
+    }
+    if (!ticket.isCurrent()) return;
+    const byNode = new Map(answer.tables.map((t) => [t.table, t.tags]));
+    const names = [...new Set(answer.tables.flatMap((t) => t.tags.map((g) => g.tag)))].sort();
+    if (this.options.tag && !names.includes(this.options.tag)) names.push(this.options.tag);
+    this.followSelect.replaceChildren(
+      h("option", { value: "" }, "none"),
+      ...names.map((n) => h("option", { value: n, selected: n === this.options.tag }, n)),
+    );
+    this.graph.setTags(byNode);
+    this.graph.follow(this.options.tag);
   }
 
   async refresh() {
@@ -146,6 +186,8 @@ export class LineagePage extends TablePage {
         (answer.known_at ? ` \u00b7 known at ${display(answer.known_at)}` : "");
       this.el.dataset.asOf = answer.as_of || "";
       this.el.dataset.knownAt = answer.known_at || "";
+      await this.loadTags(ticket, times);
+      if (!ticket.isCurrent()) return;
       this.done();
       if (this.options.node) this.openPanel();
       else this.panel.hide();
