@@ -27,6 +27,13 @@ DATA_CHANGE_KEY = "temporal-lineage.data-change"
 """Summary key a source sets to ``false`` when every action of a commit said
 ``dataChange: false`` (Delta); the formats' own keys are never rewritten."""
 
+ADDED_BYTES_KEY = "temporal-lineage.added-bytes"
+"""Summary key a source sets to the bytes of the data files a commit added (Delta: the sum of
+its ``add`` actions' sizes; Iceberg's own ``added-files-size`` says the same)."""
+REMOVED_BYTES_KEY = "temporal-lineage.removed-bytes"
+"""Summary key a source sets to the bytes of the data files a commit removed (Delta
+``remove`` sizes); absent when an action did not say its size."""
+
 _PRESERVING_OPERATIONS = frozenset(
     {"replace", "OPTIMIZE", "ZORDER", "REORG", "VACUUM START", "VACUUM END"}
 )

@@ -15,7 +15,9 @@ import yaml
 from temporal_lineage.commit_keys import DEFAULT_RUN_ID_KEYS
 from temporal_lineage.errors import ConfigError, one_line
 from temporal_lineage.governance_config import Governance, parse_governance
+from temporal_lineage.hygiene_config import HygieneConfig, parse_hygiene
 from temporal_lineage.model import Format
+from temporal_lineage.operations_config import FreshnessRule, parse_freshness
 from temporal_lineage.storable import find_unstorable
 
 CONFIG_ENV = "TEMPORAL_LINEAGE_CONFIG"
@@ -34,8 +36,25 @@ _SOURCE_KEYS = {
     "poll_interval",
     "run_id_keys",
 }
-_TOP_KEYS = {"store", "sources", "service", "classify", "governance", "policies"}
-_SERVICE_KEYS = {"host", "port", "open_reads", "max_body_mb", "scheduler"}
+_TOP_KEYS = {
+    "store",
+    "sources",
+    "service",
+    "classify",
+    "governance",
+    "policies",
+    "freshness",
+    "hygiene",
+}
+_SERVICE_KEYS = {
+    "host",
+    "port",
+    "open_reads",
+    "max_body_mb",
+    "scheduler",
+    "table_metrics",
+    "table_metrics_limit",
+}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -66,6 +85,10 @@ class ServiceConfig:
     """Largest request body accepted, after decompression."""
     scheduler: bool = True
     """Run the background sync scheduler inside ``serve``."""
+    table_metrics: bool = False
+    """Export per-table lag and SLA-breach gauges on ``/metrics`` (opt-in)."""
+    table_metrics_limit: int = 500
+    """At most this many tables get gauges (the most lagging); the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,10 @@ class Settings:
     config_path: Path | None = None
     service: ServiceConfig = field(default_factory=ServiceConfig)
     governance: Governance = field(default_factory=Governance)
+    freshness: tuple[FreshnessRule, ...] = ()
+    """``freshness:`` SLAs, first matching rule wins."""
+    hygiene: HygieneConfig = field(default_factory=HygieneConfig)
+    """``hygiene:`` window and thresholds of the cost-hygiene report."""
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``.
@@ -154,6 +181,8 @@ def load_settings(
         governance=parse_governance(
             raw.get("classify"), raw.get("governance"), raw.get("policies"), str(path)
         ),
+        freshness=parse_freshness(raw.get("freshness"), str(path)),
+        hygiene=parse_hygiene(raw.get("hygiene"), str(path)),
     )
 
 
@@ -177,12 +206,17 @@ def _service(raw: object, path: Path) -> ServiceConfig:
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
         raise ConfigError(f"{where}.max_body_mb must be a positive number, not {limit!r}")
     flags = {}
-    for key in ("open_reads", "scheduler"):
+    for key in ("open_reads", "scheduler", "table_metrics"):
         value = raw.get(key, getattr(defaults, key))
         if not isinstance(value, bool):
             raise ConfigError(f"{where}.{key} must be true or false, not {value!r}")
         flags[key] = value
-    return ServiceConfig(host=host, port=port, max_body_mb=float(limit), **flags)
+    cap = raw.get("table_metrics_limit", defaults.table_metrics_limit)
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 100_000:
+        raise ConfigError(f"{where}.table_metrics_limit must be 1 to 100000, not {cap!r}")
+    return ServiceConfig(
+        host=host, port=port, max_body_mb=float(limit), table_metrics_limit=cap, **flags
+    )
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:

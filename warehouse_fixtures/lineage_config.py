@@ -27,6 +27,9 @@ policies:
      namespaces: ["lake.crm.*", "lake.secure.*"], unless_masked: true}
   - {name: pii-owned, kind: owner_required, tag: pii}
   - {name: pii-retention, kind: retention, tag: pii, max_age: 30d}
+freshness:                            # SLA per table glob (first match wins)
+  - {table: "lake.raw.*", sla: 1h}
+  - {table: "*", sla: 1d}
 """
 
 

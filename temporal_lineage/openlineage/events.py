@@ -99,6 +99,32 @@ class DeclaredOwner:
 
 
 @dataclass(frozen=True)
+class DeclaredPrincipal:
+    """Who a run ran as or under: a ``user``, an ``engine`` or an ``owner``, and the facet
+    that names it (``source``)."""
+
+    kind: str
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    """One data-quality result an event states (``temporal_lineage.openlineage.quality_facets``).
+
+    ``kind``: ``assertion`` (``dataQualityAssertions``), ``metric`` (``dataQualityMetrics``:
+    ``success`` None, ``value`` the number) or ``test`` (the ``test`` run facet).
+    """
+
+    kind: str
+    check: str
+    column: str | None
+    success: bool | None
+    value: Any = field(default=None, hash=False)
+    """JSON: a metric's number, or an assertion's/test's details (severity, expected, ...)."""
+
+
+@dataclass(frozen=True)
 class DatasetObservation:
     """What one event says about one dataset (an input, an output or a static dataset).
 
@@ -129,6 +155,8 @@ class DatasetObservation:
     """``tags`` facet: the dataset's and its columns' tags."""
     owners: tuple[DeclaredOwner, ...] | None = None
     """``ownership`` facet (None: not sent)."""
+    quality: tuple[QualityResult, ...] = ()
+    """``dataQualityAssertions`` and ``dataQualityMetrics`` results about this dataset."""
 
     @property
     def dataset(self) -> DatasetName:
@@ -180,6 +208,10 @@ class ParsedEvent:
     run_tags: tuple[DeclaredTag, ...] = ()
     job_owners: tuple[DeclaredOwner, ...] | None = None
     """Job ``ownership`` facet (None: not sent)."""
+    run_quality: tuple[QualityResult, ...] = ()
+    """The ``test`` run facet's results (not attributed to one dataset)."""
+    principals: tuple[DeclaredPrincipal, ...] = ()
+    """Who the run ran as (``temporal_lineage.openlineage.access_facets``)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from temporal_lineage.openlineage.events import (
     Transformation,
 )
 from temporal_lineage.openlineage.governance_facets import read_owners, read_tags
+from temporal_lineage.openlineage.quality_facets import read_dataset_quality
 from temporal_lineage.openlineage.validate import (
     FieldError,
     as_object,
@@ -337,6 +338,7 @@ def read_dataset(value: Any, path: str, side: Side) -> DatasetObservation:
         previous_name=_previous_name(lifecycle, lifecycle_at) if lifecycle is not None else None,
         tags=read_tags(*facet("tags")),
         owners=read_owners(*facet("ownership")),
+        quality=read_dataset_quality(facets, paths),
     )
 
 

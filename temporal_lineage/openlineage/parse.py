@@ -30,6 +30,7 @@ import orjson
 
 from temporal_lineage import jsontext
 from temporal_lineage.errors import InvalidEvent
+from temporal_lineage.openlineage.access_facets import read_principals
 from temporal_lineage.openlineage.engines import engine_ids
 from temporal_lineage.openlineage.events import (
     RUN_STATES,
@@ -48,6 +49,7 @@ from temporal_lineage.openlineage.facets import (
     read_parents,
 )
 from temporal_lineage.openlineage.governance_facets import read_owners, read_tags
+from temporal_lineage.openlineage.quality_facets import read_tests
 from temporal_lineage.openlineage.validate import (
     FieldError,
     as_choice,
@@ -171,6 +173,7 @@ def parse_event(value: Any) -> ParsedEvent:
     parameters = read_parameters(run_facets, "run.facets")
     identity = read_job_identity(job_facets, "job.facets")
     ids = engine_ids(run_facets)
+    job_owners = read_owners(job_facets.get("ownership"), "job.facets.ownership")
     return ParsedEvent(
         kind=kind,
         event_type=event_type,
@@ -198,7 +201,9 @@ def parse_event(value: Any) -> ParsedEvent:
         root_job=parents.root_job,
         job_tags=read_tags(job_facets.get("tags"), "job.facets.tags"),
         run_tags=read_tags(run_facets.get("tags"), "run.facets.tags"),
-        job_owners=read_owners(job_facets.get("ownership"), "job.facets.ownership"),
+        job_owners=job_owners,
+        run_quality=read_tests(run_facets, "run.facets"),
+        principals=read_principals(run_facets, job_owners),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from temporal_lineage.commit_effects import DATA_CHANGE_KEY
+from temporal_lineage.commit_effects import ADDED_BYTES_KEY, DATA_CHANGE_KEY, REMOVED_BYTES_KEY
 from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailable, one_line
 from temporal_lineage.model import (
     DatedBy,
@@ -327,6 +327,12 @@ class DeltaSource(Source):
             info = dict(commit.commit_info or {})
             if commit.data_change is False:
                 info[DATA_CHANGE_KEY] = False
+            for key, size in (
+                (ADDED_BYTES_KEY, commit.added_bytes),
+                (REMOVED_BYTES_KEY, commit.removed_bytes),
+            ):
+                if size is not None:
+                    info[key] = size
             operation, cut = operation_name(info.get("operation"), "commitInfo.operation")
             if cut is not None:
                 cut_operations.append(replace(cut, field=f"version {commit.version}: {cut.field}"))

@@ -21,6 +21,7 @@ CHECKPOINT_FILE = re.compile(
 _SKIPPED_ACTIONS = (b'{"add"', b'{"remove"', b'{"cdc"', b'{"txn"', b'{"domainMetadata"')
 _FILE_ACTIONS = (b'{"add"', b'{"remove"')
 _CHANGES_DATA = (b'"dataChange":true', b'"dataChange": true')
+_SIZE = re.compile(rb'"size"\s*:\s*(\d+)')
 
 
 def commit_name(version: int) -> str:
@@ -41,6 +42,10 @@ class Commit:
     data_change: bool | None = None
     """False when the commit has file actions and none says ``dataChange: true``; None
     when it has no file action (metadata only)."""
+    added_bytes: int | None = 0
+    """The sum of the ``add`` actions' sizes (None when one did not say its size)."""
+    removed_bytes: int | None = 0
+    """The sum of the ``remove`` actions' sizes (None when one did not say its size)."""
 
 
 def parse_commit(version: int, raw: bytes) -> Commit:
@@ -52,11 +57,15 @@ def parse_commit(version: int, raw: bytes) -> Commit:
     commit_info = metadata = protocol = None
     repairs: list[TextRepair] = []
     file_actions = changes_data = False
+    sizes: dict[bool, int | None] = {True: 0, False: 0}  # added?: bytes
     for line in raw.splitlines():
         line = line.strip()
         if line.startswith(_FILE_ACTIONS):  # never parsed: a look at one flag is enough
             file_actions = True
             changes_data = changes_data or any(mark in line for mark in _CHANGES_DATA)
+            added = line.startswith(b'{"add"')
+            size, total = _file_size(line), sizes[added]
+            sizes[added] = None if size is None or total is None else total + size
             continue
         if not line or line.startswith(_SKIPPED_ACTIONS):
             continue
@@ -73,7 +82,33 @@ def parse_commit(version: int, raw: bytes) -> Commit:
         elif "protocol" in action:
             protocol = action["protocol"]
     data_change = changes_data if file_actions else None
-    return Commit(version, commit_info, metadata, protocol, tuple(repairs), data_change)
+    return Commit(
+        version,
+        commit_info,
+        metadata,
+        protocol,
+        tuple(repairs),
+        data_change,
+        added_bytes=sizes[True],
+        removed_bytes=sizes[False],
+    )
+
+
+def _file_size(line: bytes) -> int | None:
+    """The ``size`` of one add or remove action line (None when it gives none).
+
+    A key ``"size"`` with a number is the action's own (stats are an escaped string,
+    partition values and tags are strings); only a line with several is parsed.
+    """
+    found = _SIZE.findall(line)
+    if len(found) == 1:
+        return int(found[0])
+    if not found:
+        return None
+    action = jsontext.loads(line)
+    body = next(iter(action.values()), None) if isinstance(action, dict) else None
+    size = body.get("size") if isinstance(body, dict) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
 
 
 def checkpoint_actions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +14,8 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from temporal_lineage import jsontext
 from temporal_lineage.errors import StoreError, ValueRefused, one_line
 from temporal_lineage.redaction import redact
-from temporal_lineage.store import governance_writes, tokens
+from temporal_lineage.store import access_writes, governance_writes, tokens
+from temporal_lineage.store.access_writes import MetricsReport
 from temporal_lineage.store.governance_writes import ManualTag
 from temporal_lineage.store.reader import StoreReader
 from temporal_lineage.store.reads import StoredTable
@@ -121,6 +122,11 @@ class Store:
             return governance_writes.insert_erasure_check(
                 conn, table, predicate, complete, method, report, at
             )
+
+    def record_metrics_reports(self, reports: Sequence[MetricsReport], at: datetime) -> int:
+        """Record Iceberg scan/commit reports received at ``at``; returns how many matched."""
+        with self.begin() as conn:
+            return access_writes.insert_reports(conn, reports, at)
 
     @contextmanager
     def reader(self) -> Iterator[StoreReader]:

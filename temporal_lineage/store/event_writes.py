@@ -11,6 +11,8 @@ from sqlalchemy import Connection, insert, select, tuple_
 
 from temporal_lineage import jsontext
 from temporal_lineage.model import RunState, Schema, TableRef
+from temporal_lineage.openlineage.access_facets import scan_projection
+from temporal_lineage.openlineage.validate import FieldError
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
         DeclaredOwner,
         DeclaredTag,
         ParsedEvent,
+        QualityResult,
     )
 
 
@@ -49,6 +52,8 @@ class EventWriter:
         self._keys: list[dict[str, Any]] = []
         self._tags: list[dict[str, Any]] = []
         self._owners: list[dict[str, Any]] = []
+        self._quality: list[dict[str, Any]] = []
+        self._principals: list[dict[str, Any]] = []
 
     def known(self, fingerprints: Sequence[str]) -> set[str]:
         """Which of these events are stored already (duplicates are no-ops)."""
@@ -89,6 +94,8 @@ class EventWriter:
             (t.run_keys, self._keys),
             (t.tag_facts, self._tags),
             (t.owner_facts, self._owners),
+            (t.run_principals, self._principals),
+            (t.quality_facts, self._quality),
         )
         marks = [len(rows) for _, rows in queues]
         self._queue(event, edges)
@@ -148,9 +155,21 @@ class EventWriter:
         # symlinks the run gave for it.
         symlinks = {o.dataset: [[s.namespace, s.name] for s in o.symlinks] for o in event.inputs}
         self._edges.extend(self._edge_row(event.run_id, key, e, symlinks) for e in edges)
+        self._quality.extend(self._quality_rows(event, event.run_id, key))
         self._keys.extend(
             {"run_id": event.run_id, "key": name, "value": value, "recorded_at": self.now}
             for name, value in event.engine_ids.items()
+        )
+        self._principals.extend(
+            {
+                "run_id": event.run_id,
+                "kind": p.kind,
+                "principal": p.name,
+                "source": p.source,
+                "event_pk": key,
+                "recorded_at": self.now,
+            }
+            for p in event.principals
         )
 
     def flush(self) -> None:
@@ -167,7 +186,15 @@ class EventWriter:
         for row in self._states:
             if row["job_version_id"] is not None:
                 row["job_version_id"] = self._versions[row["job_version_id"]]
-        for rows in (self._states, self._datasets, self._edges, self._tags, self._owners):
+        for rows in (
+            self._states,
+            self._datasets,
+            self._edges,
+            self._tags,
+            self._owners,
+            self._principals,
+            self._quality,
+        ):
             for row in rows:
                 row["event_pk"] = ids[row["event_pk"]]
         if self._new_runs:
@@ -178,12 +205,17 @@ class EventWriter:
             (t.column_edges, self._edges),
             (t.tag_facts, self._tags),
             (t.owner_facts, self._owners),
+            (t.quality_facts, self._quality),
         ):
             if rows:
                 self.conn.execute(insert(table), rows)
         if self._keys:
             keys = ("run_id", "key", "value")
             self.conn.execute(insert_new(self.conn, t.run_keys, keys), self._keys)
+        if self._principals:
+            unique = ("run_id", "kind", "principal", "source")
+            self.conn.execute(insert_new(self.conn, t.run_principals, unique), self._principals)
+        self._principals.clear()
         for queue in (
             self._events,
             self._new_runs,
@@ -192,6 +224,7 @@ class EventWriter:
             self._edges,
             self._tags,
             self._owners,
+            self._quality,
         ):
             queue.clear()
         self._keys.clear()
@@ -270,6 +303,50 @@ class EventWriter:
             "owners": [[o.name, o.type] for o in owners],
             "effective_at": event.event_time,
             "event_pk": key,
+            "recorded_at": self.now,
+        }
+
+    def _quality_rows(self, event: ParsedEvent, run_id: str, key: str) -> list[dict[str, Any]]:
+        """The data-quality results of a run event: each dataset's (matched to its table,
+        with the snapshot the event pins) and the run's own ``test`` facet."""
+        rows: list[dict[str, Any]] = []
+        base = {"run_id": run_id, "event_pk": key, "event_time": event.event_time}
+        for direction, observed_list in (("input", event.inputs), ("output", event.outputs)):
+            for observed in observed_list:
+                if not observed.quality:
+                    continue
+                symlinks = [[s.namespace, s.name] for s in observed.symlinks]
+                found = self.matcher.match(observed.namespace, observed.name, symlinks)
+                where = {
+                    **base,
+                    "direction": direction,
+                    "namespace": observed.namespace,
+                    "name": observed.name,
+                    "table_id": found.table_id if found else None,
+                    "matched_at": self.now if found else None,
+                    "snapshot_id": _pinned(observed),
+                }
+                rows.extend(self._quality_row(where, result) for result in observed.quality)
+        run_where = {
+            **base,
+            "direction": "run",
+            "namespace": None,
+            "name": None,
+            "table_id": None,
+            "matched_at": None,
+            "snapshot_id": None,
+        }
+        rows.extend(self._quality_row(run_where, result) for result in event.run_quality)
+        return rows
+
+    def _quality_row(self, where: Mapping[str, Any], result: QualityResult) -> dict[str, Any]:
+        return {
+            **where,
+            "kind": result.kind,
+            "check_name": result.check,
+            "column_name": result.column,
+            "success": result.success,
+            "value": result.value,
             "recorded_at": self.now,
         }
 
@@ -397,6 +474,17 @@ class EventWriter:
         }
 
 
+def _pinned(observed: DatasetObservation) -> int | None:
+    """The snapshot an observation names: its Iceberg report, else a numeric version."""
+    if observed.snapshot_id is not None:
+        return observed.snapshot_id
+    version = observed.version
+    if version is not None and version.strip().lstrip("-").isdigit():
+        number = int(version)
+        return number if -(2**63) <= number < 2**63 else None  # fits the column
+    return None
+
+
 def _kept_facets(observed: DatasetObservation) -> dict[str, Any]:
     """What later answers need from a dataset's facets (the raw event keeps them all)."""
     kept: dict[str, Any] = {}
@@ -406,4 +494,10 @@ def _kept_facets(observed: DatasetObservation) -> dict[str, Any]:
         kept["schema"] = [f.name for f in observed.schema]
     if observed.column_lineage:
         kept["column_lineage"] = True
+    try:
+        projected = scan_projection(observed.facets)
+    except FieldError:  # a malformed projection is not kept (the raw event still has it)
+        projected = None
+    if projected is not None:
+        kept["projected"] = projected
     return kept

@@ -106,6 +106,18 @@ class DatasetMatcher:
             return Match(self._by_reference[reference], NAME)
         return None
 
+    def match_identifier(self, identifier: str, *qualified: str) -> Match | None:
+        """The table a catalog identifier (``db.table``) names: a ``qualified`` name that is
+        a full reference (``source.db.table``, e.g. a REST prefix joined to it, or a scan
+        report's table name) first, else the one table with that identifier."""
+        for name in qualified:
+            if name in self._by_reference:
+                return Match(self._by_reference[name], NAME)
+        candidates = self._by_identifier.get(identifier, set())
+        if len(candidates) == 1:
+            return Match(next(iter(candidates)), NAME)
+        return None
+
 
 def rematch(conn: Connection, now: datetime) -> int:
     """Match datasets seen before their table was known; returns how many rows matched."""
@@ -144,20 +156,20 @@ def _symlinks(value: Any) -> list[Sequence[str]]:
 
 def rematch_columns(conn: Connection, now: datetime) -> int:
     """Match what names datasets seen before their tables were known: the two ends of column
-    edges, and the datasets of tag and owner facts."""
+    edges, and the datasets of tag, owner and data-quality facts."""
     edges = t.column_edges.c
     named = [
         (t.column_edges, edges.input_namespace, edges.input_name, edges.input_table_id),
         (t.column_edges, edges.output_namespace, edges.output_name, edges.output_table_id),
         *(
             (table, table.c.namespace, table.c.name, table.c.table_id)
-            for table in (t.tag_facts, t.owner_facts)
+            for table in (t.tag_facts, t.owner_facts, t.quality_facts)
         ),
     ]
     matcher: DatasetMatcher | None = None
     done = 0
     for table, namespace, name, table_id in named:
-        condition: list[ColumnElement[bool]] = [table_id.is_(None)]
+        condition: list[ColumnElement[bool]] = [table_id.is_(None), namespace.is_not(None)]
         if "target" in table.c:
             condition.append(table.c.target == "dataset")
         pending = conn.execute(select(namespace, name).where(*condition).distinct()).all()
@@ -183,4 +195,27 @@ def rematch_columns(conn: Connection, now: datetime) -> int:
                 .where(*condition, namespace == row_namespace, name == row_name)
                 .values({table_id.name: found.table_id, "matched_at": now})
             ).rowcount
+    return done + rematch_scan_reports(conn, now)
+
+
+def rematch_scan_reports(conn: Connection, now: datetime) -> int:
+    """Match Iceberg scan and commit reports that arrived before their table was synced (by
+    the identifier namespace.table)."""
+    reports = t.scan_reports.c
+    pending = conn.execute(
+        select(reports.namespace, reports.name).where(reports.table_id.is_(None)).distinct()
+    ).all()
+    if not pending:
+        return 0
+    matcher = DatasetMatcher(conn)
+    done = 0
+    for namespace, name in pending:
+        found = matcher.match_identifier(f"{namespace}.{name}")
+        if found is None:
+            continue
+        done += conn.execute(
+            update(t.scan_reports)
+            .where(reports.table_id.is_(None), reports.namespace == namespace, reports.name == name)
+            .values(table_id=found.table_id, matched_at=now)
+        ).rowcount
     return done

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -24,16 +25,23 @@ from temporal_lineage.model import (
     TableRef,
 )
 from temporal_lineage.store import (
+    access_reads,
     batch_reads,
     edge_reads,
     governance_reads,
+    hygiene_reads,
+    operations_reads,
+    quality_reads,
     reads,
     ref_reads,
     run_reads,
     tokens,
 )
+from temporal_lineage.store.access_reads import InputRead, RunPrincipal, ScanRead
 from temporal_lineage.store.edge_reads import ColumnEdgeRow
 from temporal_lineage.store.governance_reads import ErasureCheck, FieldSighting, OwnerFact, TagFact
+from temporal_lineage.store.hygiene_reads import HygieneReads
+from temporal_lineage.store.quality_reads import QualityFact
 from temporal_lineage.store.reads import StoredTable
 from temporal_lineage.store.run_reads import RunDataset
 from temporal_lineage.store.tokens import TokenInfo
@@ -264,3 +272,118 @@ class StoreReader:
     def all_tables(self) -> list[StoredTable]:
         """Every stored table."""
         return governance_reads.all_tables(self.conn)
+
+    def hygiene(self) -> HygieneReads:
+        """The whole-store reads of the cost-hygiene report (``store/hygiene_reads.py``)."""
+        return hygiene_reads.HygieneReads(self.conn)
+
+    def input_reads(
+        self,
+        tables: Collection[StoredTable],
+        start: datetime | None,
+        until: datetime | None,
+        known_at: datetime | None,
+    ) -> list[InputRead]:
+        """Each run that read one of these tables in [start, until] (dated by its start)."""
+        ids = {tb.table_id for tb in tables}
+        return access_reads.input_reads(self.conn, ids, start, until, known_at)
+
+    def scan_reads(
+        self,
+        tables: Collection[StoredTable],
+        start: datetime | None,
+        end: datetime | None,
+        known_at: datetime | None,
+    ) -> list[ScanRead]:
+        """The Iceberg scan reports of these tables received in [start, end]."""
+        ids = {tb.table_id for tb in tables}
+        return access_reads.scan_reads(self.conn, ids, start, end, known_at)
+
+    def run_principals(
+        self, run_ids: Collection[str], known_at: datetime | None
+    ) -> dict[str, list[RunPrincipal]]:
+        """The principals (user, engine, owner) the facets of these runs name."""
+        return access_reads.run_principals(self.conn, run_ids, known_at)
+
+    def column_inputs(
+        self, table: StoredTable, run_ids: Collection[str], known_at: datetime | None
+    ) -> dict[str, set[str]]:
+        """The columns of ``table`` these runs' column lineage took, per run."""
+        return access_reads.column_inputs(self.conn, table.table_id, run_ids, known_at)
+
+    def last_reads(
+        self, start: datetime, end: datetime, known_at: datetime | None
+    ) -> dict[int, datetime]:
+        """The last read in [start, end] of every table read then (by table id)."""
+        return access_reads.last_reads(self.conn, start, end, known_at)
+
+    def last_commits(
+        self,
+        as_of: datetime,
+        known_at: datetime | None = None,
+        tables: Collection[StoredTable] | None = None,
+    ) -> dict[int, datetime | None]:
+        """The commit time of each table's head as of ``as_of`` (None: dropped), by table id,
+        for these tables (None: every table), in one statement."""
+        ids = None if tables is None else {tb.table_id for tb in tables}
+        return operations_reads.last_commits(self.conn, as_of, known_at, ids)
+
+    def run_facets(
+        self, run_ids: Collection[str], known_at: datetime | None
+    ) -> dict[str, list[Mapping[str, Any]]]:
+        """The ``run.facets`` of every event of these runs, oldest first."""
+        return operations_reads.run_facets(self.conn, run_ids, known_at)
+
+    def run_windows(self, known_at: datetime | None) -> dict[JobKey, list[RunInfo]]:
+        """Every run of every job with its state and window (no code identity)."""
+        return operations_reads.run_windows(self.conn, known_at)
+
+    def run_tables(
+        self, run_ids: Collection[str], known_at: datetime | None
+    ) -> list[tuple[str, str, int]]:
+        """(run id, direction, table id) of these runs' datasets matched to tables."""
+        return operations_reads.run_tables(self.conn, run_ids, known_at)
+
+    def quality_facts(
+        self,
+        tables: Collection[StoredTable],
+        *,
+        since: datetime | None,
+        until: datetime,
+        known_at: datetime | None,
+        failed_only: bool = False,
+    ) -> list[QualityFact]:
+        """The data-quality results about these tables stated in [since, until], and the
+        run-level ones of the runs that read or wrote them."""
+        ids = {tb.table_id for tb in tables}
+        return quality_reads.quality_facts(
+            self.conn, ids, since=since, until=until, known_at=known_at, failed_only=failed_only
+        )
+
+    def snapshots_between(
+        self,
+        tables: Collection[StoredTable],
+        since: datetime,
+        until: datetime,
+        known_at: datetime | None,
+    ) -> dict[int, list[StoredSnapshot]]:
+        """The snapshots of these tables committed in [since, until], by table id."""
+        ids = {tb.table_id for tb in tables}
+        return quality_reads.snapshots_between(self.conn, ids, since, until, known_at)
+
+    def schema_changes_between(
+        self,
+        tables: Collection[StoredTable],
+        since: datetime,
+        until: datetime,
+        known_at: datetime | None,
+    ) -> dict[int, list[SchemaHistoryEntry]]:
+        """The schema versions of these tables that took effect in [since, until], by id."""
+        ids = {tb.table_id for tb in tables}
+        return quality_reads.schema_changes_between(self.conn, ids, since, until, known_at)
+
+    def run_starts(
+        self, run_ids: Collection[str], known_at: datetime | None
+    ) -> dict[str, datetime]:
+        """Each run's start (its first event's time), without the rest of ``run_infos``."""
+        return quality_reads.run_starts(self.conn, run_ids, known_at)

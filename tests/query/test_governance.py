@@ -14,9 +14,9 @@ from temporal_lineage.governance_config import parse_governance
 from temporal_lineage.ingest import ingest_files
 from temporal_lineage.model import TableRef, TagAction, TagOrigin
 from temporal_lineage.query.classification import classification, lineage_tags
+from temporal_lineage.query.erasure import ErasureStatus, erasure
 from temporal_lineage.query.governance_shapes import graph_tags_json
 from temporal_lineage.query.lineage import Direction
-from temporal_lineage.query.erasure import ErasureStatus, erasure
 from temporal_lineage.query.policy import policy_check
 from temporal_lineage.query.tag_flow import How
 from temporal_lineage.query.tagging import write_tag
