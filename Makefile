@@ -67,6 +67,18 @@ demo: install
 	echo; echo "== erasure of customer 42 (deleted upstream; an older readable snapshot downstream still holds it)"; \
 	$(TL) erasure lake.crm.customers --where "customer_id = 42" -o $(DEMO)/erasure-42.html --config $(DEMO)/lineage.yaml; \
 	echo "(DPO report: $(DEMO)/erasure-42.html)"
+	@broken=$$($(PY) -m warehouse_fixtures when $(DEMO) broken); \
+	late=$$($(PY) -c "from datetime import timedelta; from temporal_lineage.times import format_time, now; print(format_time(now() + timedelta(hours=2)))"); \
+	echo; echo "== operations: freshness as of $$late (two hours on: lake.raw.* has a 1h SLA)"; \
+	$(TL) freshness --as-of $$late --config $(DEMO)/lineage.yaml; \
+	echo; echo "== triage deltas.training_set at $$broken: what changed upstream in the hour before"; \
+	$(TL) triage deltas.training_set --at $$broken --window 1h --config $(DEMO)/lineage.yaml; \
+	echo; echo "== who read lake.raw.events (run inputs, principals, snapshots)"; \
+	$(TL) access lake.raw.events --config $(DEMO)/lineage.yaml; \
+	echo; echo "== quality of deltas.training_set"; \
+	$(TL) quality deltas.training_set --config $(DEMO)/lineage.yaml; \
+	echo; echo "== hygiene: unused tables, redundant jobs, small commits, retained snapshots"; \
+	$(TL) hygiene --config $(DEMO)/lineage.yaml
 	@echo; echo "== explore it in the browser (web UI, API, background sync):"; \
 	echo "   $(TL) token create --scope read --config $(DEMO)/lineage.yaml"; \
 	echo "   $(TL) serve --config $(DEMO)/lineage.yaml    # then open http://127.0.0.1:8750/"

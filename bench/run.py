@@ -21,6 +21,12 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 * counting the rows of a pinned Iceberg / Delta snapshot that match an erasure predicate
   <= 1.2x the format library's own filtered read of it, for every predicate
   (``erasure_probe.py``);
+* operations on the same store with data-quality facts on a share of the runs: ``quality``
+  and ``triage`` of random (table, as-of) picks p50 <= 100 ms each, on SQLite and PostgreSQL
+  (``operations_queries.py``);
+* ``access`` of a table over 1,000,000 read records (run inputs and Iceberg scan reports)
+  p50 <= 100 ms, and ingestion of scan reports >= 2,000 reports/s, on SQLite and PostgreSQL
+  (``access_queries.py``);
 * ingestion of 100,000 OpenLineage events as NDJSON >= 2,000 events/s on SQLite
   (``ingestion.py``; PostgreSQL reported);
 * the service over HTTP (``http_service.py``, no target): OpenLineage events posted one per
@@ -30,8 +36,9 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 
 A missed target is profiled (cProfile of one more sync or query; ``--profile never`` to
 skip) and the listing is written next to ``latest.json``. ``--skip
-syncs|lineage|impact|governance|erasure|ingestion|http`` leaves a group of sections out
-(lineage, impact and governance share the synthetic store: it is made once for all of them);
+syncs|lineage|impact|governance|operations|erasure|access|ingestion|http`` leaves a group of
+sections out (lineage, impact, governance and operations share the synthetic store: it is made
+once for all of them);
 ``--no-postgres`` leaves PostgreSQL out.
 """
 
@@ -48,6 +55,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import access_queries
 import delta_history
 import erasure_probe
 import governance_queries
@@ -58,12 +66,23 @@ import ingestion
 import lineage_queries
 import measure
 import noop
+import operations_queries
 import summary
 import synthetic_store
 import wide_impact
 
-SECTIONS = ("syncs", "lineage", "impact", "governance", "erasure", "ingestion", "http")
-QUERIES = ("lineage", "impact", "governance")
+SECTIONS = (
+    "syncs",
+    "lineage",
+    "impact",
+    "governance",
+    "operations",
+    "erasure",
+    "access",
+    "ingestion",
+    "http",
+)
+QUERIES = ("lineage", "impact", "governance", "operations")
 """The sections that run on the synthetic store (made once for all of them)."""
 
 
@@ -88,6 +107,8 @@ class Sizes:
     policy_runs: int = 3
     erasure_rows: int = 200_000
     erasure_repeats: int = 9
+    read_records: int = 1_000_000
+    scan_reports: int = 5_000
 
 
 FULL = Sizes(10_000, 1_000, 200, 100, repeats=3, noop_repeats=5, cli_repeats=5)
@@ -109,6 +130,8 @@ QUICK = Sizes(
     policy_runs=3,
     erasure_rows=20_000,
     erasure_repeats=5,
+    read_records=50_000,
+    scan_reports=500,
 )
 
 
@@ -142,7 +165,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         help="leave out a group of sections: syncs (Iceberg, Delta, no-op, memory), lineage "
         "(synthetic store + lineage/provenance latency), impact (synthetic store + column "
         "impact latency), governance (synthetic store + classification and policy check), "
-        "erasure (erasure count vs the format libraries), ingestion, http (repeatable)",
+        "operations (synthetic store + quality and triage), erasure (erasure count vs the "
+        "format libraries), access (access over read records, scan-report ingestion), "
+        "ingestion, http (repeatable)",
     )
     parser.add_argument(
         "--scale",
@@ -344,6 +369,15 @@ def _run_queries(
             sizes.calls, sizes.query_repeats, sizes.policy_runs, args.profile, out_dir, log
         )
         what.append(f"classification ({sizes.calls} calls) and policy check")
+    if "operations" in queries:
+
+        def operations(store: Any, label: str, plan: Any) -> dict[str, Any]:
+            return operations_queries.measure(
+                store, plan, sizes.calls, sizes.query_repeats, label, log
+            )
+
+        measures["operations"] = operations
+        what.append(f"quality and triage ({sizes.calls} picks)")
     step(f"{' and '.join(what)}, synthetic store at scale {sizes.scale:g}")
     found = lineage_queries.on_stores(sizes.scale, args.cache_dir, pg_url, measures, log)
     if "lineage" in found:
@@ -359,6 +393,11 @@ def _run_queries(
     if "governance" in found:
         results["governance"] = governance_queries.finish(found["governance"])
         results["governance"]["shared_with"] = [q for q in queries if q != "governance"]
+    if "operations" in found:
+        results["operations"] = {
+            **found["operations"],
+            "target_p50_ms": operations_queries.TARGET_P50_MS,
+        }
 
 
 def main(argv: list[str]) -> int:
@@ -382,7 +421,7 @@ def main(argv: list[str]) -> int:
     steps = (
         4 * ("syncs" in sections)
         + bool(queries)
-        + sum(s in sections for s in ("erasure", "ingestion", "http"))
+        + sum(s in sections for s in ("erasure", "access", "ingestion", "http"))
     )
     done = [0]
 
@@ -407,6 +446,19 @@ def main(argv: list[str]) -> int:
             )
             results["erasure"] = erasure_probe.measure(
                 workdir / "erasure", sizes.erasure_rows, repeats=sizes.erasure_repeats, log=log
+            )
+        if "access" in sections:
+            step(
+                f"access over {sizes.read_records:,} read records, "
+                f"{sizes.scan_reports:,} scan reports ingested"
+            )
+            results["access"] = access_queries.measure(
+                sizes.read_records,
+                picks=min(sizes.calls, 50),
+                repeats=sizes.query_repeats,
+                reports=sizes.scan_reports,
+                pg_admin_url=pg_url,
+                log=log,
             )
         if "ingestion" in sections:
             step(f"ingestion, {sizes.events:,} events")

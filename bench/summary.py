@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import access_queries
 import erasure_probe
 import governance_queries
 import http_service
 import impact_queries
 import ingestion
 import lineage_queries
+import operations_queries
 import wide_impact
 
 TARGET_RATIO = 3.0
@@ -70,6 +72,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
     rows.extend(_governance_targets(results.get("governance")))
     rows.extend(_erasure_targets(results.get("erasure")))
+    rows.extend(_operations_targets(results.get("operations")))
+    rows.extend(_access_targets(results.get("access")))
     ingest = results.get("ingestion")
     if ingest:
         rows.append(
@@ -114,6 +118,54 @@ def _governance_targets(governance: dict[str, Any] | None) -> list[dict[str, Any
                 "value": figures["policy"]["p50_s"],
                 "unit": "s",
                 "target": TARGET_POLICY_S,
+            }
+        )
+    return rows
+
+
+def _operations_targets(operations: dict[str, Any] | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for database in ("sqlite", "postgresql"):
+        if not operations or database not in operations:
+            continue
+        for kind in operations_queries.KINDS:
+            figures = operations[database][kind]
+            rows.append(
+                {
+                    "name": f"{kind}_p50_{database}",
+                    "what": f"{kind} p50, {figures['picks']} (table, as-of) picks, {database}",
+                    "value": figures["p50_ms"],
+                    "unit": "ms",
+                    "target": operations_queries.TARGET_P50_MS,
+                }
+            )
+    return rows
+
+
+def _access_targets(access: dict[str, Any] | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for database in ("sqlite", "postgresql"):
+        if not access or database not in access:
+            continue
+        figures = access[database]
+        rows.append(
+            {
+                "name": f"access_p50_{database}",
+                "what": f"access of one table, whole history, {access['records']:,} read "
+                f"records, {database}",
+                "value": figures["access"]["history"]["p50_ms"],
+                "unit": "ms",
+                "target": access_queries.TARGET_P50_MS,
+            }
+        )
+        rows.append(
+            {
+                "name": f"scan_report_ingestion_{database}",
+                "what": f"scan-report ingestion (batch write path), {database}",
+                "value": figures["ingestion"]["batch_reports_per_s"],
+                "unit": "reports/s",
+                "target": access_queries.TARGET_REPORTS_PER_S,
+                "at_least": True,
             }
         )
     return rows
@@ -598,6 +650,61 @@ def _ingestion_profile_lines(ingest: dict[str, Any] | None) -> list[str]:
     return out
 
 
+def _operations_lines(operations: dict[str, Any]) -> list[str]:
+    rows = []
+    for database in ("sqlite", "postgresql"):
+        for kind, figures in sorted(operations.get(database, {}).items()):
+            if not isinstance(figures, dict) or "p50_ms" not in figures:
+                continue
+            rows.append(
+                [
+                    f"{kind} ({database})",
+                    _ms(figures["p50_ms"]),
+                    _ms(figures["p95_ms"]),
+                    _ms(figures["mean_ms"]),
+                    f"{figures['statements_median']:g}",
+                ]
+            )
+    return [
+        "Operations on the same synthetic store (quality facts on a share of the runs; "
+        "baseline_* are the provenance / lineage calls they build on):",
+        _table(rows, ["query", "p50", "p95", "mean", "SQL statements median"]),
+        "",
+    ]
+
+
+def _access_lines(access: dict[str, Any]) -> list[str]:
+    rows = []
+    for database in ("sqlite", "postgresql"):
+        if database not in access:
+            continue
+        figures = access[database]
+        for label in ("history", "week"):
+            f = figures["access"][label]
+            rows.append(
+                [
+                    f"access, {label} ({database})",
+                    _ms(f["p50_ms"]),
+                    _ms(f["p95_ms"]),
+                    f"{f['mean_reads']:g}",
+                ]
+            )
+        ingestion = figures["ingestion"]
+        rows.append(
+            [
+                f"scan reports ({database})",
+                f"{ingestion['batch_reports_per_s']:,.0f}/s batch",
+                f"{ingestion['http_reports_per_s']:,.0f}/s over HTTP, one at a time",
+                "",
+            ]
+        )
+    return [
+        f"Access over {access['records']:,} read records on {access['tables']:,} tables:",
+        _table(rows, ["query", "p50", "p95", "reads per answer"]),
+        "",
+    ]
+
+
 def report_text(results: dict[str, Any]) -> str:
     """The human-readable summary of ``results`` (as written to ``latest.json``)."""
     env = results["environment"]
@@ -620,6 +727,10 @@ def report_text(results: dict[str, Any]) -> str:
         out.extend(_governance_lines(results["governance"]))
     if results.get("erasure"):
         out.extend(_erasure_lines(results["erasure"]))
+    if results.get("operations"):
+        out.extend(_operations_lines(results["operations"]))
+    if results.get("access"):
+        out.extend(_access_lines(results["access"]))
     if results.get("ingestion"):
         out.extend(_ingestion_lines(results["ingestion"]))
     if results.get("http"):

@@ -16,12 +16,16 @@ from fastapi.staticfiles import StaticFiles
 from scheduler import start_background
 from temporal_lineage import __version__
 from temporal_lineage.api import (
+    access_routes,
     governance_routes,
     history_routes,
+    hygiene_routes,
     ingest_routes,
     layout_routes,
     lineage_routes,
+    operations_routes,
     problems,
+    quality_routes,
     service_routes,
 )
 from temporal_lineage.api.state import AppState
@@ -73,7 +77,11 @@ def create_app(
     for module in (
         history_routes,
         governance_routes,
+        access_routes,
         lineage_routes,
+        operations_routes,
+        quality_routes,
+        hygiene_routes,
         layout_routes,
         ingest_routes,
         service_routes,

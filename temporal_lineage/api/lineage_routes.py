@@ -173,6 +173,7 @@ def audit(
         known_at=known_at,
         depth=depth,
         governance=settings.governance,
+        freshness_rules=settings.freshness,
     )
     if format == "json":
         return JSONResponse(document)

@@ -17,6 +17,7 @@ from temporal_lineage.api.responses.service import (
     SyncAnswer,
 )
 from temporal_lineage.api.state import app_state
+from temporal_lineage.api.table_metrics import table_metrics_text
 from temporal_lineage.errors import one_line
 from temporal_lineage.query import shapes
 from temporal_lineage.query.propagation import consumers_of
@@ -65,6 +66,7 @@ def health(request: Request) -> JSONResponse:
 def metrics(request: Request) -> Response:
     state = app_state(request)
     body = prometheus_text(state.store, state.settings)
+    body += table_metrics_text(state.store, state.settings)
     return Response(body, media_type=PROMETHEUS_CONTENT_TYPE)
 
 

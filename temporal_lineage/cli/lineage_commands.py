@@ -215,11 +215,17 @@ def audit_command(
     depth: int,
 ) -> None:
     """A self-contained report of TABLE's lineage and provenance as of a time, with evidence."""
-    governance = inv.settings().governance
+    settings = inv.settings()
     store = inv.store()
     try:
         document = audit_of(
-            store, table, as_of, known_at=known_at, depth=depth, governance=governance
+            store,
+            table,
+            as_of,
+            known_at=known_at,
+            depth=depth,
+            governance=settings.governance,
+            freshness_rules=settings.freshness,
         )
     finally:
         store.close()

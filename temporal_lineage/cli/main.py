@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from temporal_lineage.cli import (  # noqa: F401 - importing registers the commands
+    access_commands,
     column_commands,
     governance_commands,
     history_commands,
+    hygiene_commands,
     lineage_commands,
+    operations_commands,
+    quality_commands,
     scheduler_commands,
     service_commands,
 )

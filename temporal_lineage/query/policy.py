@@ -12,6 +12,7 @@ from temporal_lineage.governance_config import Governance, Policy, PolicyKind
 from temporal_lineage.model import TableRef
 from temporal_lineage.query.tag_flow import CarriedTag, Hop, How, TagMap, flow
 from temporal_lineage.store import Store, StoredTable, StoreReader
+from temporal_lineage.store.access_reads import ScanRead
 from temporal_lineage.times import format_time
 
 
@@ -216,8 +217,17 @@ def _readers(
     holding: dict[int, CarriedTag],
     known_at: datetime | None,
 ) -> Iterator[Violation]:
+    """Reads of a tagged table by a reader the policy does not allow: runs (allowed by their
+    job or the user their facets name) and Iceberg scan reports (allowed by principal), the
+    same facts ``access`` answers with."""
     reads = reader.runs_touching(sorted(holding), "input", known_at)
-    infos = reader.run_infos({r for runs in reads.values() for r in runs}, known_at)
+    run_ids = {r for runs in reads.values() for r in runs}
+    infos = reader.run_infos(run_ids, known_at)
+    users = {
+        run_id: [p.principal for p in found if p.kind == "user"]
+        for run_id, found in reader.run_principals(run_ids, known_at).items()
+    }
+    allowed = ", ".join(policy.jobs)
     for table_id in sorted(reads):
         table = tags.tables[table_id]
         latest: dict[str, tuple[datetime, str]] = {}
@@ -226,15 +236,33 @@ def _readers(
             if info is None or info.started_at is None or info.started_at > tags.as_of:
                 continue
             job = str(info.job)
-            if policy.allows_job(job):
+            if policy.allows_job(job) or any(policy.allows_job(u) for u in users.get(run_id, ())):
                 continue
             if job not in latest or latest[job] < (info.started_at, run_id):
                 latest[job] = (info.started_at, run_id)
         for job, (at, run_id) in sorted(latest.items()):
+            who = users.get(run_id)
             yield Violation(
                 table.ref,
                 None,
-                f"job {job} read it (holds {policy.tag}) in run {run_id} at {format_time(at)}; "
-                f"allowed readers: {', '.join(policy.jobs)}",
+                f"job {job} read it (holds {policy.tag}) in run {run_id} at {format_time(at)}"
+                + (f" as {', '.join(who)}" if who else "")
+                + f"; allowed readers: {allowed}",
                 holding[table_id].path,
             )
+    tables = [tags.tables[tid] for tid in sorted(holding)]
+    scans: dict[tuple[int, str], ScanRead] = {}
+    for scan in reader.scan_reads(tables, None, tags.as_of, known_at):
+        principal = scan.principal or ""
+        if principal and policy.allows_job(principal):
+            continue
+        scans[(scan.table_id, principal)] = scan  # oldest first: the last read wins
+    for (table_id, principal), scan in sorted(scans.items(), key=lambda item: item[0]):
+        yield Violation(
+            tags.tables[table_id].ref,
+            None,
+            f"{principal or 'an unnamed client'} read it (holds {policy.tag}) through Iceberg scan "
+            f"report {scan.report_id} at {format_time(scan.at)} (snapshot {scan.snapshot_id}); "
+            f"allowed readers: {allowed}",
+            holding[table_id].path,
+        )

@@ -8,6 +8,7 @@ from datetime import datetime
 from temporal_lineage.errors import RunNotFound
 from temporal_lineage.model import NodeRef, RunInfo, StoredSnapshot
 from temporal_lineage.query.links import InputLink, Producer, producers, run_inputs
+from temporal_lineage.query.run_health import attempts
 from temporal_lineage.store import Store
 
 
@@ -27,6 +28,8 @@ class RunDetail:
     inputs: tuple[InputLink, ...]
     outputs: tuple[RunOutput, ...]
     known_at: datetime | None
+    attempt: int | None = None
+    """Which try of its piece of work the run was (see ``run_health.attempts``)."""
 
 
 def run_detail(store: Store, run_id: str, *, known_at: datetime | None = None) -> RunDetail:
@@ -61,4 +64,5 @@ def run_detail(store: Store, run_id: str, *, known_at: datetime | None = None) -
                 and links[s.snapshot.snapshot_id].run_id == run_id
             )
             outputs.append(RunOutput(NodeRef(dataset.table.ref), mine))
-    return RunDetail(info, tuple(inputs), tuple(outputs), known_at)
+        attempt = attempts(reader, [info], known_at).get(run_id)
+    return RunDetail(info, tuple(inputs), tuple(outputs), known_at, attempt)

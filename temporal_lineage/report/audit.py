@@ -1,5 +1,5 @@
 """The audit document: lineage and provenance as of a time, with a summary of their evidence,
-the classification of its tables and the policy check."""
+the classification of its tables, the policy check and the root table's run health."""
 
 from __future__ import annotations
 
@@ -130,6 +130,8 @@ def audit_document(
     provenance: Mapping[str, Any],
     classification: Sequence[Mapping[str, Any]] = (),
     policies: Mapping[str, Any] | None = None,
+    health: Mapping[str, Any] | None = None,
+    freshness: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The JSON form of the audit report (``render_html`` draws the same document).
 
@@ -137,7 +139,8 @@ def audit_document(
     password; ``lineage`` and ``provenance`` are copied as given; ``classification`` (one
     ``classification_json`` per stored table of the report) and ``policies`` (a
     ``policy_json`` document, None when no check was made) are copied with every password
-    in their text hidden.
+    in their text hidden; so are ``health`` (the root's ``health_json``, None when not
+    asked) and ``freshness`` (``freshness_json`` of the report's stored tables).
 
     >>> doc = audit_document(root="lake.a", as_of=datetime(2026, 3, 3, tzinfo=UTC),
     ...     known_at=None, generated_at=datetime(2026, 3, 4, tzinfo=UTC),
@@ -157,5 +160,7 @@ def audit_document(
         "provenance": _plain(provenance),
         "classification": _redacted(list(classification)),
         "policies": _redacted(policies),
+        "health": _redacted(health),
+        "freshness": _redacted(list(freshness)),
         "summary": summarize(lineage, provenance),
     }

@@ -16,6 +16,15 @@ from temporal_lineage.store import Store, open_store
 from temporal_lineage.store.tokens import Scope, create_token
 from temporal_lineage.sync import sync
 from temporal_lineage.times import now
+
+# The browser tests' fixtures live here so that every module driving Chromium shares one
+# session Playwright (a second sync_playwright in the same thread fails).
+from tests.api.browser_support import (  # noqa: F401
+    browser,
+    chromium_path,
+    sample_store,
+    serve,
+)
 from warehouse_fixtures.timeline import Timeline
 
 

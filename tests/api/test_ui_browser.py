@@ -19,16 +19,12 @@ from tests.api.browser_support import (
     WAIT_MS,
     SampleStore,
     Server,
-    browser,
     chain_store,
-    chromium_path,
     open_page,
-    sample_store,
-    serve,
 )
 from warehouse_fixtures.timeline import Timeline
 
-__all__ = ["browser", "chain_store", "chromium_path", "sample_store", "serve"]
+__all__ = ["chain_store"]
 
 RENAMED = "lake.features.user_features"
 TRAINING = "deltas.training_set"
@@ -114,7 +110,7 @@ def test_search_lineage_time_travel_node_panel_and_run(
     page.get_by_test_id("table-search").fill("training")
     expect(page.get_by_test_id("table-count")).to_contain_text("matching")
     expect(page.get_by_test_id("table-row")).to_have_count(1)
-    page.get_by_test_id("table-row").get_by_role("link").click()
+    page.get_by_test_id("table-row").get_by_role("link", name=TRAINING).click()
     lineage_ready(page, table=TRAINING)
     now_answer = open_server.api(f"tables/{TRAINING}/lineage", direction="both")
     assert shown_snapshots(page) == api_snapshots(now_answer)

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from temporal_lineage.api.responses.common import EvidenceList, FreeMap, Instant, Wire
 from temporal_lineage.api.responses.governance import ClassificationAnswer, PolicyAnswer
+from temporal_lineage.api.responses.operations import TableFreshness, TableHealthAnswer
 from temporal_lineage.model import RunState
 from temporal_lineage.query.lineage import Direction
 
@@ -137,5 +138,11 @@ class AuditDocument(Wire):
     )
     policies: PolicyAnswer | None = Field(
         description="The policy check as of A (None: no check was made)"
+    )
+    health: TableHealthAnswer | None = Field(
+        description="The root's commits, lag and producing runs in the window before A"
+    )
+    freshness: list[TableFreshness] = Field(
+        description="Freshness as of A of the root and every stored table of the provenance"
     )
     summary: AuditSummary = Field(description="Counts an auditor reads first")

@@ -150,5 +150,12 @@ class RunAnswer(Wire):
     sql: str | None = Field(description="The job's SQL")
     parameters: FreeMap = Field(description="The run's parameters")
     known_at: Instant | None = Field(description="Facts recorded after this were ignored")
+    duration_seconds: float | None = optional_key(
+        "From its first event to its terminal one (null while running)"
+    )
+    attempt: int | None = optional_key(
+        "Which try it was: Airflow's try_number, else its rank among its job's runs with "
+        "the same parent run or nominal time"
+    )
     inputs: list[RunInput] = Field(description="What it read")
     outputs: list[RunOutput] = Field(description="What it wrote")

@@ -5,11 +5,13 @@
 //   #/provenance/<ref>?as_of=&known_at=&node=                provenance + reproduce
 //   #/impact/<ref>?column=&change=&since=&as_of=&known_at=   impact and propagation
 //   #/governance/<ref>?as_of=&known_at=&where=               tags, policies, erasure
+//   #/health/<ref>?as_of=&known_at=&window=&triage=          freshness, cadence, runs, triage
 //   #/run/<id>?known_at=                                     one run
 
 import { storeToken, storedToken } from "./api.js";
 import { h, queryString, replace } from "./dom.js";
 import { GovernancePage } from "./page_governance.js";
+import { HealthPage } from "./page_table.js";
 import { ImpactPage } from "./page_impact.js";
 import { LineagePage } from "./page_lineage.js";
 import { ProvenancePage } from "./page_provenance.js";
@@ -24,6 +26,7 @@ const PAGES = {
   provenance: ProvenancePage,
   impact: ImpactPage,
   governance: GovernancePage,
+  health: HealthPage,
   run: RunPage,
 };
 

@@ -50,6 +50,7 @@ const TABS = [
   ["provenance", "Provenance"],
   ["impact", "Columns & impact"],
   ["governance", "Governance"],
+  ["health", "Health"],
 ];
 
 /** A page about one table at chosen times: title, tabs and the time control. */

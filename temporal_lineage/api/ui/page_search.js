@@ -38,7 +38,7 @@ export class SearchPage extends Page {
       h(
         "table",
         { class: "grid", "data-testid": "table-list" },
-        h("thead", {}, h("tr", {}, ["table", "format", "snapshots", "current snapshot", "location"].map((c) => h("th", {}, c)))),
+        h("thead", {}, h("tr", {}, ["table", "format", "snapshots", "current snapshot", "health", "location"].map((c) => h("th", {}, c)))),
         this.rows,
       ),
     );
@@ -71,6 +71,7 @@ export class SearchPage extends Page {
             h("td", {}, show(t.format)),
             h("td", {}, show(t.snapshots)),
             h("td", { class: "mono" }, show(t.current_snapshot)),
+            h("td", {}, h("a", { href: `#/health/${encodeURIComponent(t.table)}`, "data-testid": "table-health-link", title: `freshness, commits and runs of ${t.table}` }, "health")),
             h("td", { class: "mono small muted" }, show(t.location)),
           ),
         ),

@@ -20,6 +20,7 @@ export function tableLinks(table, times) {
     provenance: `#/provenance/${ref}${tail}`,
     impact: `#/impact/${ref}${tail}`,
     governance: `#/governance/${ref}${tail}`,
+    health: `#/health/${ref}${tail}`,
   };
 }
 
@@ -173,6 +174,7 @@ export class TablePanel {
       h("a", { href: links.lineage, "data-testid": "panel-lineage-link" }, "Lineage"),
       h("a", { href: links.provenance, "data-testid": "panel-provenance-link" }, "Provenance"),
       h("a", { href: links.impact, "data-testid": "panel-impact-link" }, "Columns & impact"),
+      h("a", { href: links.health, "data-testid": "panel-health-link" }, "Health"),
     );
     replace(this.el, header, nav, extra, h("p", { class: "muted" }, "Loading\u2026"));
     const instant = iso(asOf ?? at ?? Date.now());
