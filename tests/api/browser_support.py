@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,11 +28,12 @@ from temporal_lineage.ingest import ingest_files, ingest_payload
 from temporal_lineage.store import open_store
 from temporal_lineage.sync import sync
 from temporal_lineage.times import format_time, now
+from tests.api.live import ServeProcesses
 from warehouse_fixtures.timeline import Timeline
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SERVER_START_S = 90.0
+
 WAIT_MS = 30_000
 
 
@@ -81,9 +81,10 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Any]:
-    """A headless Chromium for the session."""
-    from playwright.sync_api import sync_playwright
+    """A headless Chromium for the session (Playwright's ``expect`` waits ``WAIT_MS``)."""
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=["--no-sandbox"]
@@ -125,13 +126,6 @@ def open_page(browser: Any, *, accept_downloads: bool = False) -> tuple[Any, Any
 # --- servers -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class Server:
     """A running ``temporal-lineage serve`` and what the tests need to know about it."""
@@ -164,55 +158,24 @@ class Server:
 @pytest.fixture(scope="session")
 def serve() -> Iterator[Any]:
     """Start ``temporal-lineage serve`` processes; all are stopped at the end of the session."""
-    started: list[subprocess.Popen[bytes]] = []
+    processes = ServeProcesses()
 
     def start(config: Path, store_url: str, *, open_reads: bool) -> Server:
-        port = _free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "temporal_lineage",
-            "serve",
-            "--config",
-            str(config),
-            "--store",
-            store_url,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-scheduler",
-        ]
-        if open_reads:
-            command.append("--open-reads")
-        log = config.parent / f"serve-{port}.log"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"serve exited with {process.returncode}: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    return Server(url, config, store_url)
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"serve did not answer /health within {SERVER_START_S}s: {log.read_text()}")
+        options = ["--store", store_url, *(["--open-reads"] if open_reads else [])]
+        url, _ = processes.start(config, *options)
+        return Server(url, config, store_url)
 
     try:
         yield start
     finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes.stop()
+
+
+@pytest.fixture(scope="session")
+def open_server(serve: Any, sample_store: SampleStore) -> Server:
+    """The sample store served with open reads."""
+    server: Server = serve(sample_store.config, sample_store.store_url, open_reads=True)
+    return server
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from temporal_lineage.times import now
 from tests.api.browser_support import (  # noqa: F401
     browser,
     chromium_path,
+    open_server,
     sample_store,
     serve,
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from temporal_lineage.model import Format
 from temporal_lineage.store import open_store
 from temporal_lineage.store.tokens import Scope
 from tests.api.conftest import make_token
+from tests.api.live import free_port
 
 
 def _delta_settings(tmp_path: Path, store_url: str, interval: float) -> Settings:
@@ -71,12 +71,6 @@ def test_background_sync_runs_inside_the_app(tmp_path: Path, store_url: str) -> 
     assert app.state.lineage.scheduler is None  # stopped with the app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     """`temporal-lineage serve --workers 2` over a Delta root with a 0.3 s poll interval."""
@@ -88,7 +82,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
         encoding="utf-8",
     )
     token = make_token(open_store(f"sqlite:///{tmp_path / 'store.db'}"), Scope.READ)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "temporal_lineage", "serve", "--config", str(config)]
         + ["--port", str(port), "--workers", "2"],

@@ -16,7 +16,6 @@ import pytest
 
 from temporal_lineage.times import format_time, parse_time
 from tests.api.browser_support import (
-    WAIT_MS,
     SampleStore,
     Server,
     chain_store,
@@ -29,20 +28,6 @@ __all__ = ["chain_store"]
 RENAMED = "lake.features.user_features"
 TRAINING = "deltas.training_set"
 EVENTS = "lake.raw.events"
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout(chromium_path: str) -> None:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="module")
-def open_server(serve: Any, sample_store: SampleStore) -> Server:
-    """The sample store served with open reads."""
-    server: Server = serve(sample_store.config, sample_store.store_url, open_reads=True)
-    return server
 
 
 def instant(text: str) -> str:

@@ -5,26 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.api.browser_support import WAIT_MS, SampleStore, Server, open_page
+from tests.api.browser_support import Server, open_page
 
 CUSTOMERS = "lake.crm.customers"
 MARKETING = "deltas.marketing_contacts"
 HASHED = "deltas.customer_emails_hashed"
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout(chromium_path: str) -> None:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="module")
-def open_server(serve: Any, sample_store: SampleStore) -> Server:
-    server: Server = serve(sample_store.config, sample_store.store_url, open_reads=True)
-    return server
 
 
 def test_following_pii_marks_the_tables_holding_it(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from temporal_lineage.times import format_time, parse_time
-from tests.api.browser_support import WAIT_MS, SampleStore, Server, open_page
+from tests.api.browser_support import SampleStore, Server, open_page
 from warehouse_fixtures.timeline import Timeline
 
 TRAINING = "deltas.training_set"
@@ -26,13 +26,6 @@ freshness:
   - {table: "lake.raw.*", sla: 1s}
   - {table: "*", sla: 1d}
 """
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout(chromium_path: str) -> None:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,15 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.api.live import ServeProcesses
 
 HERE = Path(__file__).parent
 REQUIREMENTS = HERE / "airflow_requirements.txt"
 DAGS_FOLDER = HERE / "airflow_dags"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BUILD_TIMEOUT_S = 1500.0
-SERVER_START_S = 90.0
+
 MARKER = ".temporal-lineage-complete"
 """Written last into a venv whose install and import check passed (holds the timing)."""
 
@@ -138,14 +138,6 @@ def airflow_venv() -> AirflowVenv:
 # --- a live serve ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 nobody listens on (now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def cli(config: Path, *args: str) -> str:
     """Run a ``temporal-lineage`` command against ``config`` (in this process); its stdout."""
     from click.testing import CliRunner
@@ -173,40 +165,15 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def serve_live() -> Iterator[Any]:
     """Start ``serve --no-scheduler`` on a free port for a config; all stop at the end."""
-    started: list[subprocess.Popen[bytes]] = []
+    processes = ServeProcesses()
 
     def start(config: Path) -> LiveServer:
-        port = free_port()
-        log = config.parent / f"serve-{port}.log"
-        command = [sys.executable, "-m", "temporal_lineage", "serve", "--config", str(config)]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--no-scheduler"]
-        with log.open("wb") as sink:
-            process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"serve exited with {process.returncode}: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    return LiveServer(url, log)
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"serve did not answer /health within {SERVER_START_S}s: {log.read_text()}")
+        return LiveServer(*processes.start(config))
 
     try:
         yield start
     finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes.stop()
 
 
 # --- running Airflow ---------------------------------------------------------------------
