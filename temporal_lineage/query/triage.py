@@ -17,8 +17,10 @@ hops (0: T itself); its producing jobs are the jobs whose runs wrote those table
 Ranking: ``score = weight(kind) x 1 / (1 + distance) x nearness``, highest first, where
 ``nearness = 1 - 0.5 x (at - time) / window`` (1 at ``at``, 0.5 at the window's start). The
 weights say how often a kind breaks a consumer (``WEIGHTS``): a breaking schema change
-(dropped, renamed, type changed, moved) 1.0, a quality failure 0.9, a failed run 0.85, a
-code change 0.8, a parameter change 0.7, a late table 0.6, a non-breaking schema change
+(dropped, renamed, type changed, moved) 1.0, or 1.5 when column lineage shows a job on the
+way to the table reading a changed column, a quality failure 0.9, a failed run 0.85 (0.5
+for the table's own job: its failure is most often the breakage being triaged, not its
+cause), a code change 0.8, a parameter change 0.7, a late table 0.6, a non-breaking schema change
 (added, doc or nullability) 0.5, a new snapshot 0.3, a data-preserving commit (compaction,
 restore) 0.1. Ties go to the later cause, then the nearer table. Each cause's ``detail``
 spells out its score.
@@ -67,9 +69,11 @@ class CauseKind(StrEnum):
 
 
 WEIGHTS: Mapping[str, float] = {
+    "schema_change.consumed": 1.5,
     "schema_change": 1.0,
     "quality_failure": 0.9,
     "failed_run": 0.85,
+    "failed_run.own": 0.5,
     "code_change": 0.8,
     "parameter_change": 0.7,
     "late": 0.6,
@@ -330,17 +334,63 @@ def _schema_changes(
     scorer: _Scorer,
 ) -> Iterable[Cause]:
     found = reader.schema_changes_between(list(tables.values()), start, at, known_at)
+    changed = {table_id for table_id, entries in found.items() if entries}
+    readers = _column_readers(reader, changed, tables, distance, known_at)
     for table_id, entries in found.items():
         for entry in entries:
             if entry.changes:
-                yield _schema_cause(tables[table_id], entry, distance[table_id], scorer)
+                yield _schema_cause(
+                    tables[table_id], entry, distance[table_id], scorer, readers.get(table_id, {})
+                )
+
+
+def _column_readers(
+    reader: StoreReader,
+    table_ids: set[int],
+    tables: Mapping[int, StoredTable],
+    distance: Mapping[int, int],
+    known_at: datetime | None,
+) -> dict[int, dict[str, str]]:
+    """Per changed table, its columns that column lineage shows being read into a table
+    nearer the root (``column -> "table.column"`` of one such reader)."""
+    readers: dict[int, dict[str, str]] = {}
+    if not table_ids:
+        return readers
+    for edge in reader.column_edges_from(table_ids, known_at):
+        source, target = edge.input_table, edge.output_table
+        if source is None or target is None or target.table_id not in tables:
+            continue
+        if distance[target.table_id] >= distance[source.table_id]:
+            continue
+        readers.setdefault(source.table_id, {}).setdefault(
+            edge.input_field, f"{target.ref}.{edge.output_field}"
+        )
+    return readers
 
 
 def _schema_cause(
-    table: StoredTable, entry: SchemaHistoryEntry, distance: int, scorer: _Scorer
+    table: StoredTable,
+    entry: SchemaHistoryEntry,
+    distance: int,
+    scorer: _Scorer,
+    readers: Mapping[str, str],
 ) -> Cause:
-    breaking = any(c.kind in _BREAKING for c in entry.changes)
-    key = "schema_change" if breaking else "schema_change.additive"
+    breaking = [c for c in entry.changes if c.kind in _BREAKING]
+    read = next(
+        (
+            (".".join(c.old_path or c.path), readers[".".join(c.old_path or c.path)])
+            for c in breaking
+            if ".".join(c.old_path or c.path) in readers
+        ),
+        None,
+    )
+    key = (
+        "schema_change.consumed"
+        if read
+        else "schema_change"
+        if breaking
+        else ("schema_change.additive")
+    )
     score, why = scorer(key, distance, entry.effective_at)
     said = [
         f"{c.kind.value} {'.'.join(c.path)}"
@@ -348,11 +398,17 @@ def _schema_cause(
         + (f" ({c.old_type} -> {c.new_type})" if c.kind is ChangeKind.TYPE_CHANGED else "")
         for c in entry.changes
     ]
-    clue = Clue(
-        "schema_history",
-        f"schema {entry.schema_id} of {table.ref} effective {format_time(entry.effective_at)}"
-        f" (dated by {entry.dated_by.value}): {', '.join(said)}",
-    )
+    clues = [
+        Clue(
+            "schema_history",
+            f"schema {entry.schema_id} of {table.ref} effective {format_time(entry.effective_at)}"
+            f" (dated by {entry.dated_by.value}): {', '.join(said)}",
+        )
+    ]
+    consumed = ""
+    if read:
+        consumed = f"; {read[0]} is read into {read[1]} (column lineage)"
+        clues.append(Clue("column_lineage", f"{table.ref}.{read[0]} -> {read[1]}"))
     return Cause(
         CauseKind.SCHEMA_CHANGE,
         table.ref,
@@ -362,8 +418,8 @@ def _schema_cause(
         entry.effective_at,
         distance,
         score,
-        f"schema of {table.ref} changed: {', '.join(said)}; {why}",
-        (clue,),
+        f"schema of {table.ref} changed: {', '.join(said)}{consumed}; {why}",
+        tuple(clues),
     )
 
 
@@ -402,7 +458,7 @@ def _run_causes(
     assert run.started_at is not None
     if run.state in (RunState.FAIL, RunState.ABORT) and (run.ended_at or run.started_at) <= at:
         when = run.ended_at or run.started_at
-        score, why = scorer("failed_run", distance, when)
+        score, why = scorer("failed_run.own" if distance == 0 else "failed_run", distance, when)
         yield Cause(
             CauseKind.FAILED_RUN,
             None,

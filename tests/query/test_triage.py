@@ -167,3 +167,39 @@ def test_a_late_upstream_table_is_a_cause(pipe: Pipeline) -> None:
     assert [(c.table, c.distance) for c in late] == [(SRC, 1)]
     assert "late" in late[0].detail
     assert not any(c.kind is CauseKind.LATE for c in triage(pipe.store, DASH, at=at).causes)
+
+
+def test_the_rename_of_a_column_read_downstream_explains_the_failed_training_run(
+    warehouse: Any, store: Store
+) -> None:
+    """The sample warehouse: lake.features.user_features renames total_amount and the next
+    run of deltas.training_set fails. As of that failure the rename ranks first (its column
+    is read into the training set), above the training job's own failure (the symptom)."""
+    from temporal_lineage.config import load_settings
+    from temporal_lineage.ingest import ingest_files
+    from temporal_lineage.sync import sync
+    from temporal_lineage.times import parse_time
+
+    settings = load_settings(warehouse.root / "lineage.yaml")
+    assert sync(store, settings).errors == []
+    assert ingest_files(store, [warehouse.events_path]).rejected == []
+    broken = min(
+        s.as_of
+        for change in warehouse.propagation
+        if change.table == "lake.features.user_features"
+        for d in change.downstream
+        for s in d.statuses
+        if s.status == "broken"
+    )
+    answer = triage(
+        store,
+        TableRef.from_user_string("deltas.training_set"),
+        at=parse_time(broken),
+        window=timedelta(hours=1),
+    )
+    first = answer.causes[0]
+    assert first.kind is CauseKind.SCHEMA_CHANGE
+    assert str(first.table) == "lake.features.user_features"
+    assert "total_amount" in first.detail and "read into deltas.training_set" in first.detail
+    failed = [c for c in answer.causes if c.kind is CauseKind.FAILED_RUN]
+    assert failed and all(c.score < first.score for c in failed)
