@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -439,6 +439,27 @@ class RunInfo:
     parameters: Mapping[str, Any]
     job_version: str | None
     """A digest of the code identity (git SHA, SQL, parameters); None when none was given."""
+
+    @property
+    def duration(self) -> timedelta | None:
+        """``run_duration`` of its window."""
+        return run_duration(self.started_at, self.ended_at)
+
+
+def run_duration(started_at: datetime | None, ended_at: datetime | None) -> timedelta | None:
+    """From a run's first event to its terminal one: None while running, and None for a run
+    known only from its terminal event (Airflow's DAG run under ``dags test``: a zero length
+    would be made up).
+
+    >>> from datetime import UTC
+    >>> run_duration(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 5, tzinfo=UTC))
+    datetime.timedelta(seconds=300)
+    >>> run_duration(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)) is None
+    True
+    """
+    if started_at is None or ended_at is None or ended_at <= started_at:
+        return None
+    return ended_at - started_at
 
 
 @dataclass(frozen=True)

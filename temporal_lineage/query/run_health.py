@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporal_lineage.errors import RunNotFound
-from temporal_lineage.model import JobKey, RunInfo, RunState, StoredSnapshot, TableRef
+from temporal_lineage.model import JobKey, RunInfo, RunState, StoredSnapshot, TableRef, run_duration
 from temporal_lineage.operations_config import FreshnessRule
 from temporal_lineage.query.freshness import Freshness, freshness
 from temporal_lineage.query.links import producers
@@ -41,10 +41,8 @@ class RunHealth:
 
     @property
     def duration(self) -> timedelta | None:
-        """From its first event to its terminal one (None while running)."""
-        if self.started_at is None or self.ended_at is None:
-            return None
-        return self.ended_at - self.started_at
+        """``run_duration`` of its window as of A."""
+        return run_duration(self.started_at, self.ended_at)
 
 
 @dataclass(frozen=True)

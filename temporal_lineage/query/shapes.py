@@ -331,9 +331,7 @@ def run_json(detail: RunDetail) -> dict[str, Any]:
         "parameters": dict(run.parameters),
         "known_at": format_time(detail.known_at),
         "duration_seconds": (
-            (run.ended_at - run.started_at).total_seconds()
-            if run.started_at is not None and run.ended_at is not None
-            else None
+            duration.total_seconds() if (duration := run.duration) is not None else None
         ),
         "attempt": detail.attempt,
         "inputs": [
