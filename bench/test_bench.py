@@ -435,3 +435,35 @@ def test_governance_and_erasure_targets() -> None:
         "erasure_count_iceberg": "PASS",
         "erasure_count_delta": "MISS",
     }
+
+
+def test_operations_and_access_targets() -> None:
+    results = {
+        "operations": {
+            "sqlite": {
+                "quality": {"picks": 20, "p50_ms": 99.0},
+                "triage": {"picks": 20, "p50_ms": 101.0},
+            },
+            "postgresql": {
+                "quality": {"picks": 20, "p50_ms": 120.0},
+                "triage": {"picks": 20, "p50_ms": 50.0},
+            },
+        },
+        "access": {
+            "records": 1_000_000,
+            "tables": 1_000,
+            "sqlite": {
+                "access": {"history": {"p50_ms": 58.0}},
+                "ingestion": {"batch_reports_per_s": 1_999.0},
+            },
+        },
+    }
+    statuses = {t["name"]: t["status"] for t in summary.targets(results)}
+    assert statuses == {
+        "quality_p50_sqlite": "PASS",
+        "triage_p50_sqlite": "MISS",
+        "quality_p50_postgresql": "MISS",
+        "triage_p50_postgresql": "PASS",
+        "access_p50_sqlite": "PASS",
+        "scan_report_ingestion_sqlite": "MISS",
+    }
