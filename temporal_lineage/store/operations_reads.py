@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from temporal_lineage.model import JobKey, RunInfo, RunState
+from temporal_lineage.model import JobKey, RunInfo
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.reads import known
-from temporal_lineage.store.run_reads import _RANK, _chunks
+from temporal_lineage.store.run_reads import _chunks, run_window
 
 
 def last_commits(
@@ -112,26 +112,24 @@ def run_windows(conn: Connection, known_at: datetime | None) -> dict[JobKey, lis
             )
         )
     }
-    events: dict[str, list[tuple[datetime, int, str]]] = defaultdict(list)
+    events: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for row in conn.execute(
         select(t.run_states.c.run_id, t.run_states.c.state, t.run_states.c.event_time).where(
             known(t.run_states.c.recorded_at, known_at)
         )
     ):
-        events[row.run_id].append((row.event_time, _RANK[row.state], row.state))
+        events[row.run_id].append((row.event_time, row.state))
     found: dict[JobKey, list[RunInfo]] = defaultdict(list)
     for run_id, row in runs.items():
-        mine = sorted(events.get(run_id, ()))
-        terminal = [e for e in mine if e[1] == 2]
-        latest = terminal[-1] if terminal else (mine[-1] if mine else None)
+        state, started_at, ended_at = run_window(events.get(run_id, ()))
         job = jobs[row.job_id]
         found[job].append(
             RunInfo(
                 run_id=run_id,
                 job=job,
-                state=RunState(latest[2]) if latest else RunState.OTHER,
-                started_at=mine[0][0] if mine else None,
-                ended_at=terminal[-1][0] if terminal else None,
+                state=state,
+                started_at=started_at,
+                ended_at=ended_at,
                 parent_run_id=row.parent_run_id,
                 code_version=None,
                 sql=None,

@@ -45,6 +45,22 @@ def _chunks(values: Collection[Any], size: int = 500) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
+def run_window(
+    events: Collection[tuple[datetime, str]],
+) -> tuple[RunState, datetime | None, datetime | None]:
+    """A run's state, start and end from its (event time, state) pairs: the state of the
+    latest event by event time (a terminal state wins a tie), the first event's time, the
+    latest terminal event's time."""
+    ordered = sorted(events, key=lambda e: (e[0], _RANK[e[1]]))
+    terminal = [e for e in ordered if _RANK[e[1]] == 2]
+    latest = terminal[-1] if terminal else (ordered[-1] if ordered else None)
+    return (
+        RunState(latest[1]) if latest else RunState.OTHER,
+        ordered[0][0] if ordered else None,
+        terminal[-1][0] if terminal else None,
+    )
+
+
 def run_infos(
     conn: Connection, run_ids: Collection[str], known_at: datetime | None
 ) -> dict[str, RunInfo]:
@@ -83,16 +99,15 @@ def run_infos(
     infos: dict[str, RunInfo] = {}
     for run_id, row in base.items():
         events = sorted(states.get(run_id, []), key=lambda s: (s.event_time, _RANK[s.state]))
-        terminal = [s for s in events if _RANK[s.state] == 2]
-        latest = terminal[-1] if terminal else (events[-1] if events else None)
+        state, started_at, ended_at = run_window([(e.event_time, e.state) for e in events])
         version_id = next((s.job_version_id for s in reversed(events) if s.job_version_id), None)
         version = versions.get(version_id) if version_id else None
         infos[run_id] = RunInfo(
             run_id=run_id,
             job=JobKey(row.namespace, row.name),
-            state=RunState(latest.state) if latest else RunState.OTHER,
-            started_at=events[0].event_time if events else None,
-            ended_at=terminal[-1].event_time if terminal else None,
+            state=state,
+            started_at=started_at,
+            ended_at=ended_at,
             parent_run_id=row.parent_run_id,
             code_version=version.code_version if version else None,
             sql=version.sql if version else None,
