@@ -1,7 +1,9 @@
 """One poll pass: list each source, read what changed, persist it table by table.
 
-No scheduling here (see ``scheduler/``). Each table is one transaction, so a crash leaves the
-store as it was before that table; a table that fails is reported and the others go on.
+No scheduling here (see ``scheduler/``). Tables are written several to a transaction, each
+table all or nothing (a savepoint), so a crash loses at most the tables of the transaction
+under way, which the next pass reads again from their unchanged cursors; a table that fails
+is reported and the others go on.
 
 Tables are claimed through leases (``store/leases.py``) so that several passes (scheduled
 workers, a manual ``sync``, the API) never sync one table at the same time:
@@ -35,6 +37,7 @@ from temporal_lineage.model import (
     TableError,
     TableRef,
     TableRepair,
+    TableState,
     TableSyncResult,
     TextRepair,
 )
@@ -161,6 +164,7 @@ def sync(
                 holder,
                 next_due=started + config.poll_interval * DUE_FRACTION,
                 scheduled=worker is not None,
+                batch=leases.CLAIM_BATCH if worker is not None else leases.MANUAL_CLAIM_BATCH,
             )
             built = build_source(config)
             try:
@@ -217,8 +221,39 @@ def sync_source(
                 mark_dropped(conn, table.table_id, now())
 
 
+TABLES_PER_WRITE = 50
+"""Tables written in one transaction at most (each all or nothing, by a savepoint)."""
+ROWS_PER_WRITE = 20_000
+"""Rows (snapshots and head changes) per transaction, beyond which the batch is written."""
+
+
+@dataclass
+class _Outcome:
+    """One claimed table of a batch: read, then written with the others (or not at all)."""
+
+    lease_id: int
+    entry: TableEntry
+    state: TableState | None = None
+    """What was read, to write; None when unchanged or failed."""
+    result: TableSyncResult | None = None
+    repairs: tuple[TextRepair, ...] = ()
+    error: str | None = None
+
+    @property
+    def rows(self) -> int:
+        state = self.state
+        return 0 if state is None else 1 + len(state.snapshots) + len(state.heads)
+
+
 class _TablePass:
-    """Claims the listed tables of one source batch by batch, syncs and releases them."""
+    """Claims the listed tables of one source batch by batch, syncs and releases them.
+
+    Tables are read one by one outside any transaction; what they read is written several
+    tables to a transaction (``TABLES_PER_WRITE``, ``ROWS_PER_WRITE``), each table in a
+    savepoint of its own, with the release of their leases. A table that fails to read or
+    to write is left out of the transaction; a crash loses the tables of the transaction
+    under way, whose cursors did not move: the next pass reads them again.
+    """
 
     def __init__(
         self,
@@ -241,6 +276,7 @@ class _TablePass:
         self.failed: list[int] = []
         self._batch: list[int] = []
         self._claimed_at = now()
+        self._pending: list[_Outcome] = []
 
     def run(self, entries: Sequence[TableEntry]) -> None:
         listed = {e.ref.identifier: e for e in entries}
@@ -254,14 +290,15 @@ class _TablePass:
                     if entry is None:  # offered by a worker whose listing still has it
                         self.failed.append(lease.lease_id)
                         continue
-                    ok = self._table(entry)
-                    (self.synced if ok else self.failed).append(lease.lease_id)
+                    self._table(lease.lease_id, entry)
                     self._renew(batch)
+                self._write()
                 if len(batch) < self.claims.batch:
                     break
             finished = True
         finally:
             if not finished:  # give back the rest of the batch too, as not synced
+                self._pending = []  # never written: their tables are read again next time
                 done = set(self.synced) | set(self.failed)
                 self.failed.extend(i for i in self._batch if i not in done)
             if self.synced or self.failed:
@@ -309,33 +346,94 @@ class _TablePass:
             leases.extend(conn, self.claims.holder, rest, at + self.claims.term)
         self._claimed_at = at
 
-    def _table(self, entry: TableEntry) -> bool:
+    def _table(self, lease_id: int, entry: TableEntry) -> None:
+        """Read one table; what it read waits for the batch's transaction."""
         self.report.tables += 1
+        outcome = _Outcome(lease_id, entry)
         try:
-            result, repairs = _sync_table(
-                self.store,
-                self.source,
-                self.source_id,
-                entry,
-                self.known.get(entry.ref.identifier),
-            )
+            outcome.state = _read_table(self.source, entry, self.known.get(entry.ref.identifier))
         except LineageError as exc:
-            return self._failed(entry, one_line(exc))
+            outcome.error = one_line(exc)
         except Exception as exc:  # the last line of defence: one table never stops the pass
-            _LOG.debug("unexpected error syncing %s", entry.ref, exc_info=True)
-            return self._failed(entry, f"{entry.ref}: {UNEXPECTED}: {one_line(exc)}")
-        self.report.repairs.extend(TableRepair(str(entry.ref), r.field, r.detail) for r in repairs)
+            outcome.error = _unexpected(entry, exc)
+        if outcome.state is not None and self._pending:
+            if sum(o.rows for o in self._pending) + outcome.rows > ROWS_PER_WRITE:
+                self._write()
+        self._pending.append(outcome)
+        if outcome.state is not None and (
+            len(self._pending) >= TABLES_PER_WRITE
+            or sum(o.rows for o in self._pending) >= ROWS_PER_WRITE
+        ):
+            self._write()
+
+    def _write(self) -> None:
+        """Write the pending tables in one transaction (each in a savepoint), release their
+        leases in it, then report them in the order they were read."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        released = False
+        if any(o.state is not None for o in pending):
+            try:
+                with collector_paused(), self.store.begin() as conn:
+                    at = now()
+                    for outcome in pending:
+                        if outcome.state is not None:
+                            self._apply(conn, outcome, at)
+                    synced = [o.lease_id for o in pending if o.error is None]
+                    failed = [o.lease_id for o in pending if o.error is not None]
+                    leases.release(conn, self.claims.holder, now(), synced=synced, failed=failed)
+                released = True
+            except LineageError as exc:  # the commit failed: none of the batch was written
+                for outcome in pending:
+                    if outcome.state is not None:
+                        outcome.result, outcome.error = None, one_line(exc)
+        for outcome in pending:
+            if not released:
+                (self.failed if outcome.error is not None else self.synced).append(outcome.lease_id)
+            self._report(outcome)
+
+    def _apply(self, conn: Connection, outcome: _Outcome, at: datetime) -> None:
+        state = outcome.state
+        assert state is not None
+        known = self.known.get(outcome.entry.ref.identifier)
+        try:
+            with self.store.savepoint(conn):
+                outcome.result = apply_table_state(
+                    conn,
+                    self.source_id,
+                    state,
+                    at,
+                    numbered=self.source.capabilities.has_schema_ids,
+                    run_id_keys=self.source.run_id_keys,
+                    new_table=known is None,
+                )
+            outcome.repairs = state.repairs
+        except LineageError as exc:
+            outcome.error = one_line(exc)
+        except Exception as exc:  # the last line of defence: one table never stops the pass
+            outcome.error = _unexpected(outcome.entry, exc)
+
+    def _report(self, outcome: _Outcome) -> None:
+        ref = outcome.entry.ref
+        if outcome.error is not None:
+            self.report.errors.append(TableError(str(ref), outcome.error))
+            self.progress.table_done(ref, None, outcome.error)
+            return
+        self.report.repairs.extend(
+            TableRepair(str(ref), r.field, r.detail) for r in outcome.repairs
+        )
+        result = outcome.result
         if result is not None:
             self.report.new_snapshots += result.new_snapshots
             self.report.new_schema_versions += result.new_schema_versions
             self.report.schema_changes.extend(result.schema_changes)
-        self.progress.table_done(entry.ref, result, None)
-        return True
+        self.progress.table_done(ref, result, None)
 
-    def _failed(self, entry: TableEntry, error: str) -> bool:
-        self.report.errors.append(TableError(str(entry.ref), error))
-        self.progress.table_done(entry.ref, None, error)
-        return False
+
+def _unexpected(entry: TableEntry, exc: Exception) -> str:
+    _LOG.debug("unexpected error syncing %s", entry.ref, exc_info=True)
+    return f"{entry.ref}: {UNEXPECTED}: {one_line(exc)}"
 
 
 def _report_held_elsewhere(
@@ -365,25 +463,13 @@ def _report_held_elsewhere(
         report.skipped.append(Skipped(source, str(ref), reason))
 
 
-def _sync_table(
-    store: Store, source: Source, source_id: int, entry: TableEntry, known: KnownTable | None
-) -> tuple[TableSyncResult | None, tuple[TextRepair, ...]]:
-    """What one table's sync added (None when unchanged), and the strings it repaired."""
+def _read_table(source: Source, entry: TableEntry, known: KnownTable | None) -> TableState | None:
+    """What one table's sync has to write (None when unchanged since the stored cursor)."""
     if known is not None and known.dropped_at is not None:
         cursor = None  # listed again after it was seen gone: it may be a new table
     else:
         cursor = known.cursor if known is not None else None
         if known is not None and not source.has_changed(entry, cursor):
-            return None, ()
+            return None
     with collector_paused():
-        state = source.read(entry, cursor)
-        with store.begin() as conn:
-            result = apply_table_state(
-                conn,
-                source_id,
-                state,
-                now(),
-                numbered=source.capabilities.has_schema_ids,
-                run_id_keys=source.run_id_keys,
-            )
-    return result, state.repairs
+        return source.read(entry, cursor)

@@ -269,6 +269,48 @@ def _dump(url: str) -> dict[str, list[str]]:
         store.close()
 
 
+def _by_table(url: str) -> dict[str, tuple[str | None, list[str]]]:
+    """Each stored table's cursor and every history row of it, without surrogate keys and
+    transaction times: what a table that is "complete" or "absent" is compared on."""
+    store = open_store(url)
+    try:
+        with store.connect() as conn:
+
+            def rows(table: Any) -> list[Any]:
+                return list(conn.execute(select(table)))
+
+            tables = {r.id: r.identifier for r in rows(t.tables)}
+            found: dict[str, list[str]] = {name: [] for name in tables.values()}
+            incs = {r.id: r.table_id for r in rows(t.incarnations)}
+            versions = {r.id: (r.incarnation_id, r.schema_id) for r in rows(t.schema_versions)}
+            heads_of = {r.id: r.table_id for r in rows(t.schema_heads)}
+            uuids = {r.id: r.uuid for r in rows(t.incarnations)}
+
+            def add(table_id: int, fact: object) -> None:
+                found[tables[table_id]].append(repr(fact))
+
+            for r in rows(t.incarnations):
+                add(r.table_id, ("incarnation", r.uuid))
+            for r in rows(t.snapshots):
+                add(incs[r.incarnation_id], ("snapshot", r.snapshot_id, r.committed_at))
+            for r in rows(t.snapshot_keys):
+                add(incs[r.incarnation_id], ("key", r.snapshot_id, r.key, r.value))
+            for r in rows(t.heads):
+                add(r.table_id, ("head", r.snapshot_id, r.started_at))
+            for r in rows(t.schema_heads):
+                version = versions.get(r.schema_version_pk)
+                add(r.table_id, ("schema_head", version and version[1], r.effective_at))
+            for r in rows(t.schema_fields):
+                inc, schema_id = versions[r.schema_version_pk]
+                add(incs[inc], ("field", uuids[inc], schema_id, r.position, r.path, r.type))
+            for r in rows(t.schema_changes):
+                add(heads_of[r.schema_head_pk], ("change", r.kind, r.field_id, r.path))
+            cursors = {r.identifier: r.cursor for r in rows(t.tables)}
+            return {name: (cursors[name], sorted(facts)) for name, facts in found.items()}
+    finally:
+        store.close()
+
+
 def _table_count(path: Path) -> int:
     """Tables the store at `path` holds now, read with plain sqlite3 (cheap enough to poll)."""
     try:
@@ -295,7 +337,11 @@ def _kill_once_it_holds(proc: subprocess.Popen[bytes], path: Path, target: int) 
 
 @pytest.mark.slow
 def test_killing_the_sync_at_random_points_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    """kill -9 the sync process mid-way, again and again; then finish: same rows as a clean run."""
+    """kill -9 the sync process mid-way, again and again; then finish: same rows as a clean run.
+
+    Tables are written several to a transaction: after every kill, each table is either
+    complete (every row and the cursor of the clean run) or absent (never half-written),
+    and the next pass completes the others."""
     for kind in ("iceberg", "delta"):
         shutil.copytree(REALWORLD / kind, tmp_path / kind, copy_function=shutil.copyfile)
     build_warehouse(tmp_path / "wh")
@@ -314,6 +360,7 @@ def test_killing_the_sync_at_random_points_loses_and_duplicates_nothing(tmp_path
     clean = subprocess.run([*command, "--store", clean_url], capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     total = _table_count(tmp_path / "clean.db")
+    complete = _by_table(clean_url)
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     partial_states = 0
@@ -332,6 +379,8 @@ def test_killing_the_sync_at_random_points_loses_and_duplicates_nothing(tmp_path
             if attempt < 11 and stored < total - 1:
                 if _kill_once_it_holds(proc, path, rng.randint(stored + 1, total - 1)):
                     partial_states += 0 < _table_count(path) < total
+                    for name, facts in _by_table(f"sqlite:///{path}").items():
+                        assert facts == complete[name], f"seed {seed}: {name} half-written"
                     continue
             errors = proc.communicate()[1].decode()
             break
@@ -427,3 +476,56 @@ def test_an_unexpected_error_in_one_table_is_its_error_and_the_pass_goes_on(
         ("dl.a", "dl.a: unexpected error: unforeseen")
     ]
     assert [str(i.ref) for i in history.list_tables(store)] == ["dl.b"]
+
+
+@pytest.mark.parametrize("failure", ["python", "database"])
+def test_a_table_failing_half_way_through_its_write_leaves_nothing_and_spoils_no_batch(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """Tables are written several to a transaction: one whose write fails after some of
+    its rows went in is rolled back alone (its cursor unmoved, so the next pass reads it
+    again); the tables before and after it in the same transaction are stored."""
+    import temporal_lineage.sync as sync_module
+
+    for name in ("a", "b", "c"):
+        delta_table(tmp_path / "delta" / name, [1, 2])
+    original = sync_module.apply_table_state
+    writes: list[str] = []
+
+    def apply(conn: Any, source_id: int, state: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(conn, source_id, state, *args, **kwargs)  # every row written
+        writes.append(state.ref.identifier)
+        if state.ref.identifier == "b" and len(writes) < 4:
+            if failure == "database":  # PostgreSQL aborts the transaction: the savepoint saves it
+                conn.exec_driver_sql("SELECT * FROM no_such_table")
+            raise RuntimeError("failed after writing")
+        return result
+
+    monkeypatch.setattr(sync_module, "apply_table_state", apply)
+    settings = write_config(
+        tmp_path,
+        "  - {name: dl, format: delta, root: delta}\n",
+        store.engine.url.render_as_string(hide_password=False),
+    )
+    report = sync(store, settings)
+    assert [e.table for e in report.errors] == ["dl.b"]
+    if failure == "python":
+        assert report.errors[0].error == "dl.b: unexpected error: failed after writing"
+    else:
+        assert "no_such_table" in report.errors[0].error
+        assert report.errors[0].error.startswith(f"store {store.url}: ")
+    assert [str(i.ref) for i in history.list_tables(store)] == ["dl.a", "dl.c"]
+    with store.connect() as conn:
+        assert conn.execute(
+            select(t.tables.c.identifier).order_by(t.tables.c.id)
+        ).scalars().all() == [
+            "a",
+            "c",
+        ]
+    again = sync(store, settings)
+    assert again.errors == [] and again.new_snapshots == 2
+    assert [str(i.ref) for i in history.list_tables(store)] == ["dl.a", "dl.b", "dl.c"]
+    assert [s.snapshot.snapshot_id for s in history.list_snapshots(store, TableRef("dl", "b"))] == [
+        0,
+        1,
+    ]

@@ -21,7 +21,11 @@ from temporal_lineage.store import tables as t
 from temporal_lineage.store.upsert import insert_new
 
 CLAIM_BATCH = 50
-"""Tables claimed per statement: few statements when nothing changed, small enough to share."""
+"""Tables a scheduled worker claims per statement: few statements when nothing changed,
+small enough that several workers share a source's tables evenly."""
+MANUAL_CLAIM_BATCH = 500
+"""Tables a manual pass claims per statement: it takes every table no worker holds, so
+fewer, larger claims (a no-op pass of 10,000 tables: 0.66 s at 50, 0.42 s at 500)."""
 LEASE_TERM = timedelta(minutes=10)
 """How long a claim holds; a worker renews it while it works through a long batch."""
 

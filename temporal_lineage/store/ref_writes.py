@@ -45,16 +45,23 @@ def write_refs(
     incarnation_id: int,
     states: Sequence[RefsAt],
     now: datetime,
+    *,
+    fresh: bool = False,
 ) -> int:
     """Append a row for every ref that moved, appeared or was removed across ``states``.
 
     States no newer than the latest stored change are history already told (a table read
     again whole). A ref pointing at a snapshot the store never saw (expired before) is
     kept all the same: the ref is a fact of its own. Returns the rows written.
+
+    ``fresh``: the incarnation was created in this transaction (no ref of it is stored).
     """
     if not states:
         return 0
-    last, latest = _latest(conn, table_id, incarnation_id)
+    last: dict[str, Ref | None] = {}
+    latest: datetime | None = None
+    if not fresh:
+        last, latest = _latest(conn, table_id, incarnation_id)
     rows: list[dict[str, object]] = []
     for state in states:
         if latest is not None and state.at <= latest:

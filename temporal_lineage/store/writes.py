@@ -1,4 +1,10 @@
-"""Persisting what a source read: one table's facts in one transaction, append-only."""
+"""Persisting what a source read: one table's facts, all or nothing, append-only.
+
+The statements a sync repeats for every table are driver SQL built once per dialect
+(``write_statements.py``) and run on the driver's cursor with driver-ready values, long
+runs of rows as multi-row inserts or ``COPY`` (``bulk.py``). A table the store did not know
+(or a new incarnation of one) skips the reads that could only find nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Connection,
     Row,
-    Table,
     and_,
     func,
     insert,
@@ -36,10 +40,12 @@ from temporal_lineage.model import (
     TableSyncResult,
 )
 from temporal_lineage.store import tables as t
+from temporal_lineage.store.bulk import Driver, bulk_insert
 from temporal_lineage.store.codec import fields_to_rows, schema_from_rows
-from temporal_lineage.store.columns import check_tuple_widths, check_widths, time_parameter
+from temporal_lineage.store.columns import check_widths, time_parameter
 from temporal_lineage.store.ref_writes import write_refs
 from temporal_lineage.store.upsert import insert_new
+from temporal_lineage.store.write_statements import FIELD_COLUMNS, statements
 
 
 def ensure_source(conn: Connection, name: str, fmt: Format, now: datetime) -> int:
@@ -146,6 +152,7 @@ class _TableWriter:
         now: datetime,
         numbered: bool,
         run_id_keys: Sequence[str],
+        new_table: bool = False,
     ) -> None:
         self.conn = conn
         self.run_id_keys = run_id_keys
@@ -153,8 +160,15 @@ class _TableWriter:
         self.state = state
         self.now = now
         self.numbered = numbered  # the format numbers its schemas (Iceberg)
+        self.new_table = new_table  # the caller saw no such table: try the insert first
+        self.sql = statements(conn.dialect.name)
+        self.db = Driver(conn)
         self._times: dict[datetime, Any] = {}
         self.new_changes: list[TableSchemaChange] = []
+        self.fresh_table = False
+        """The table row was created by this write: nothing of it is stored yet."""
+        self.fresh_incarnation = False
+        """The incarnation row was created by this write: no schema, snapshot or head of it."""
 
     def apply(self) -> TableSyncResult:
         table_id, was_dropped = self._table()
@@ -164,16 +178,17 @@ class _TableWriter:
         inserted = self._snapshots(incarnation_id, snapshot_schema)
         expired = self._expire(incarnation_id)
         self._heads(table_id, incarnation_id, inserted, was_dropped)
-        write_refs(self.conn, table_id, incarnation_id, self.state.ref_states, self.now)
-        self.conn.execute(
-            update(t.tables)
-            .where(t.tables.c.id == table_id)
-            .values(
-                cursor=self.state.cursor,
-                location=self.state.location,
-                current_incarnation_id=incarnation_id,
-                dropped_at=None,
-            )
+        write_refs(
+            self.conn,
+            table_id,
+            incarnation_id,
+            self.state.ref_states,
+            self.now,
+            fresh=self.fresh_incarnation,
+        )
+        self.db.run(
+            self.sql.finish_table,
+            (self.state.cursor, self.state.location, incarnation_id, table_id),
         )
         return TableSyncResult(
             self.state.ref,
@@ -185,6 +200,27 @@ class _TableWriter:
         )
 
     def _table(self) -> tuple[int, bool]:
+        values = {
+            "source_id": self.source_id,
+            "identifier": self.state.ref.identifier,
+            "format": self.state.format.value,
+            "location": self.state.location,
+            "recorded_at": self.now,
+        }
+        row_values = (
+            self.source_id,
+            self.state.ref.identifier,
+            self.state.format.value,
+            self.state.location,
+            self._time(self.now),
+        )
+        if self.new_table:
+            check_widths(t.tables, [values])
+            # Another worker may have created it since the caller looked: then it is read.
+            created = self.db.first(self.sql.insert_new_table, row_values)
+            if created is not None:
+                self.fresh_table = True
+                return int(created), False
         row = self.conn.execute(
             select(t.tables.c.id, t.tables.c.dropped_at).where(
                 t.tables.c.source_id == self.source_id,
@@ -193,28 +229,21 @@ class _TableWriter:
         ).first()
         if row is not None:
             return int(row.id), row.dropped_at is not None
-        values = {
-            "source_id": self.source_id,
-            "identifier": self.state.ref.identifier,
-            "format": self.state.format.value,
-            "location": self.state.location,
-            "recorded_at": self.now,
-        }
         check_widths(t.tables, [values])
-        created = self.conn.execute(
-            insert(t.tables).values(values).returning(t.tables.c.id)
-        ).scalar_one()
+        created = self.db.one(self.sql.insert_table, row_values)
+        self.fresh_table = True
         return int(created), False
 
     def _incarnation(self, table_id: int) -> int:
-        found = self.conn.execute(
-            select(t.incarnations.c.id).where(
-                t.incarnations.c.table_id == table_id,
-                t.incarnations.c.uuid == self.state.incarnation,
-            )
-        ).scalar()
-        if found is not None:
-            return int(found)
+        if not self.fresh_table:
+            found = self.conn.execute(
+                select(t.incarnations.c.id).where(
+                    t.incarnations.c.table_id == table_id,
+                    t.incarnations.c.uuid == self.state.incarnation,
+                )
+            ).scalar()
+            if found is not None:
+                return int(found)
         values = {
             "table_id": table_id,
             "uuid": self.state.incarnation,
@@ -223,15 +252,26 @@ class _TableWriter:
             "recorded_at": self.now,
         }
         check_widths(t.incarnations, [values])
+        self.fresh_incarnation = True
         return int(
-            self.conn.execute(
-                insert(t.incarnations).values(values).returning(t.incarnations.c.id)
-            ).scalar_one()
+            self.db.one(
+                self.sql.insert_incarnation,
+                (
+                    table_id,
+                    self.state.incarnation,
+                    self.state.location,
+                    self.state.format_version,
+                    self._time(self.now),
+                ),
+            )
         )
 
     # -- schemas -------------------------------------------------------------------------
 
     def _stored_versions(self, incarnation_id: int) -> dict[int, tuple[int, str]]:
+        if self.fresh_incarnation:
+            self._versions: dict[int, tuple[int, str]] = {}
+            return self._versions
         rows = self.conn.execute(
             select(
                 t.schema_versions.c.schema_id,
@@ -243,25 +283,34 @@ class _TableWriter:
         return self._versions
 
     def _insert_version(self, incarnation_id: int, schema_id: int, schema: Schema) -> int:
+        fingerprint = schema.fingerprint()
+        recorded = self._time(self.now)
         pk = int(
-            self.conn.execute(
-                insert(t.schema_versions)
-                .values(
-                    incarnation_id=incarnation_id,
-                    schema_id=schema_id,
-                    fingerprint=schema.fingerprint(),
-                    recorded_at=self.now,
-                )
-                .returning(t.schema_versions.c.id)
-            ).scalar_one()
+            self.db.one(self.sql.insert_version, (incarnation_id, schema_id, fingerprint, recorded))
         )
         rows = fields_to_rows(schema)
         if rows:
-            self.conn.execute(
-                insert(t.schema_fields),
-                [{**r, "schema_version_pk": pk, "recorded_at": self.now} for r in rows],
+            bulk_insert(
+                self.db,
+                t.schema_fields,
+                FIELD_COLUMNS,
+                [
+                    (
+                        pk,
+                        r["position"],
+                        r["field_id"],
+                        jsontext.dumps(r["path"]),
+                        r["type"],
+                        r["nullable"],
+                        r["doc"],
+                        r["physical_name"],
+                        recorded,
+                    )
+                    for r in rows
+                ],
+                check=False,  # as before: a too-wide field is refused by PostgreSQL alone
             )
-        self._versions[schema_id] = (pk, schema.fingerprint())
+        self._versions[schema_id] = (pk, fingerprint)
         return pk
 
     def _schema_versions(self, incarnation_id: int) -> int:
@@ -292,6 +341,8 @@ class _TableWriter:
         return self._numbering[index]
 
     def _latest_schema_head(self, table_id: int) -> Row[Any, Any, Any] | None:
+        if self.fresh_table:
+            return None
         return self.conn.execute(
             select(
                 t.schema_heads.c.schema_version_pk,
@@ -376,53 +427,60 @@ class _TableWriter:
         transition: SchemaTransition,
         changes: Sequence[SchemaChange],
     ) -> None:
-        head_pk = self.conn.execute(
-            insert(t.schema_heads)
-            .values(
-                table_id=table_id,
-                incarnation_id=incarnation_id,
-                schema_version_pk=schema_version_pk,
-                effective_at=transition.effective_at,
-                dated_by=transition.dated_by.value,
-                snapshot_id=transition.snapshot_id,
-                recorded_at=self.now,
-            )
-            .returning(t.schema_heads.c.id)
-        ).scalar_one()
-        if changes:
-            self.conn.execute(
-                insert(t.schema_changes),
-                [
-                    {
-                        "schema_head_pk": head_pk,
-                        "kind": c.kind.value,
-                        "field_id": c.field_id,
-                        "path": list(c.path),
-                        "old_path": list(c.old_path) if c.old_path is not None else None,
-                        "old_type": c.old_type,
-                        "new_type": c.new_type,
-                        "hint": c.hint,
-                        "recorded_at": self.now,
-                    }
-                    for c in changes
-                ],
-            )
+        values = (
+            table_id,
+            incarnation_id,
+            schema_version_pk,
+            self._time(transition.effective_at),
+            transition.dated_by.value,
+            transition.snapshot_id,
+            self._time(self.now),
+        )
+        if not changes:
+            self.db.run(self.sql.insert_schema_head, values)
+            return
+        head_pk = self.db.one(self.sql.insert_schema_head + " RETURNING id", values)
+        self.conn.execute(
+            insert(t.schema_changes),
+            [
+                {
+                    "schema_head_pk": head_pk,
+                    "kind": c.kind.value,
+                    "field_id": c.field_id,
+                    "path": list(c.path),
+                    "old_path": list(c.old_path) if c.old_path is not None else None,
+                    "old_type": c.old_type,
+                    "new_type": c.new_type,
+                    "hint": c.hint,
+                    "recorded_at": self.now,
+                }
+                for c in changes
+            ],
+        )
 
     # -- snapshots and heads -------------------------------------------------------------
 
     def _snapshots(self, incarnation_id: int, numbering: Mapping[int, int]) -> list[Snapshot]:
-        stored = set(
-            self.conn.execute(
-                select(t.snapshots.c.snapshot_id).where(
-                    t.snapshots.c.incarnation_id == incarnation_id
-                )
-            ).scalars()
-        )
+        stored: set[int] = set()
+        if not self.fresh_incarnation:
+            stored.update(
+                self.conn.execute(
+                    select(t.snapshots.c.snapshot_id).where(
+                        t.snapshots.c.incarnation_id == incarnation_id
+                    )
+                ).scalars()
+            )
         self._stored_snapshot_ids = stored
-        new = [s for s in self.state.snapshots if s.snapshot_id not in stored]
+        new = (
+            [s for s in self.state.snapshots if s.snapshot_id not in stored]
+            if stored
+            else list(self.state.snapshots)
+        )
         when = self._time
-        _bulk_insert(
-            self.conn,
+        recorded = when(self.now)
+        dumps = jsontext.dumps
+        bulk_insert(
+            self.db,
             t.snapshots,
             (
                 "incarnation_id",
@@ -445,16 +503,15 @@ class _TableWriter:
                     when(s.committed_at),
                     s.operation,
                     s.schema_id if s.schema_id is not None else numbering.get(s.snapshot_id),
-                    jsontext.dumps(s.summary),
-                    when(self.now),
+                    dumps(s.summary),
+                    recorded,
                     s.branch,
                 )
                 for s in new
             ],
         )
-        recorded = when(self.now)
-        _bulk_insert(
-            self.conn,
+        bulk_insert(
+            self.db,
             t.snapshot_keys,
             ("incarnation_id", "snapshot_id", "key", "value", "recorded_at"),
             [
@@ -495,8 +552,10 @@ class _TableWriter:
         """Append the head changes not stored yet (a head log is append-only in time)."""
         new_ids = {s.snapshot_id for s in inserted}
         known = self._stored_snapshot_ids | new_ids
-        mine = and_(t.heads.c.table_id == table_id, t.heads.c.incarnation_id == incarnation_id)
-        latest = self.conn.execute(select(func.max(t.heads.c.started_at)).where(mine)).scalar()
+        latest = None
+        if not self.fresh_incarnation:  # else nothing of it is stored: no statement built
+            mine = and_(t.heads.c.table_id == table_id, t.heads.c.incarnation_id == incarnation_id)
+            latest = self.conn.execute(select(func.max(t.heads.c.started_at)).where(mine)).scalar()
         if latest is None:
             candidates = list(self.state.heads)
         else:
@@ -526,8 +585,8 @@ class _TableWriter:
             current = self.state.heads[-1]
             if current.snapshot_id in known:
                 rows.append((table_id, incarnation_id, current.snapshot_id, recorded, recorded))
-        _bulk_insert(
-            self.conn,
+        bulk_insert(
+            self.db,
             t.heads,
             ("table_id", "incarnation_id", "snapshot_id", "started_at", "recorded_at"),
             rows,
@@ -541,29 +600,6 @@ class _TableWriter:
         return found
 
 
-def _bulk_insert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert many rows through the driver's executemany, values already driver-ready.
-
-    SQLAlchemy's per-row parameter processing costs several times the database's own work
-    for the 10,000-row inserts of an initial sync (measured in bench/).
-    """
-    if not rows:
-        return
-    check_tuple_widths(table, columns, rows)
-    dialect = conn.dialect
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    cast = "::json" if dialect.name == "postgresql" else ""
-    marks = [mark + cast if isinstance(table.c[c].type, JSON) else mark for c in columns]
-    preparer = dialect.identifier_preparer
-    sql = (
-        f"INSERT INTO {preparer.format_table(table)} "
-        f"({', '.join(preparer.quote(c) for c in columns)}) VALUES ({', '.join(marks)})"
-    )
-    conn.exec_driver_sql(sql, rows)
-
-
 def apply_table_state(
     conn: Connection,
     source_id: int,
@@ -572,9 +608,16 @@ def apply_table_state(
     *,
     numbered: bool,
     run_id_keys: Sequence[str] = DEFAULT_RUN_ID_KEYS,
+    new_table: bool = False,
 ) -> TableSyncResult:
-    """Persist everything new in ``state`` (call inside one transaction per table).
+    """Persist everything new in ``state`` (inside a transaction or savepoint of its own).
 
     ``run_id_keys`` are the commit properties that may hold a run id (the source's config).
+    ``new_table``: the caller's view of the store has no such table (it is then inserted
+    first, and read only if another writer created it meanwhile).
     """
-    return _TableWriter(conn, source_id, state, now, numbered, run_id_keys).apply()
+    writer = _TableWriter(conn, source_id, state, now, numbered, run_id_keys, new_table)
+    try:
+        return writer.apply()
+    finally:
+        writer.db.close()
