@@ -15,6 +15,15 @@ timed with a config without sources and with the same three sources over one tab
 (a cached 1 + 1 fixture): the difference to the full fixture is the CLI's per-table slope,
 the rest its fixed cost (start-up, imports, store migration check), and ``-X importtime``
 of one run says which imports that fixed cost is made of.
+
+Two figures of issue 14 besides (``targets``):
+
+* the issue's warehouse shape: 300 Iceberg tables in one SQL catalog plus one Delta table
+  (the same cached fixture, ``noop-1d-300i``, sources ``lake`` and ``dl``), re-synced with
+  nothing new in process and as a CLI *minus start-up*: the CLI's wall time less that of
+  the same CLI with a config without sources, the two alternated, best of N each (target
+  <= 0.3 s);
+The no-op of a 10,000-table warehouse (target <= 1 s in process) is ``bench/scale.py``'s.
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ from typing import Any
 
 import measure
 
+ISSUE_CATALOG_TABLES = 300
+"""The issue's no-op warehouse: 300 Iceberg tables in one SQL catalog (plus one Delta table)."""
+TARGET_ISSUE_NET_S = 0.3
+"""No-op re-sync of those 301 tables, CLI minus start-up (and in process)."""
 VERSION = "v1"
 """Bump when the way the fixture is built changes (invalidates the cache)."""
 COMPLETE = "complete.json"
@@ -202,6 +215,84 @@ def import_times(config: Path, cwd: Path) -> dict[str, float]:
     return found
 
 
+def issue_figure(
+    workdir: Path,
+    repeats: int,
+    cli_repeats: int,
+    cache_dir: Path | None = None,
+    catalog_tables: int = ISSUE_CATALOG_TABLES,
+) -> dict[str, Any]:
+    """No-op re-sync of ``catalog_tables`` SQL-catalog tables + 1 Delta table: in process,
+    and as a CLI minus the same CLI with no sources (start-up), alternated."""
+    from temporal_lineage.config import load_settings
+    from temporal_lineage.store import open_store
+    from temporal_lineage.sync import sync
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    fixture = ensure(1, catalog_tables, cache_dir)
+    sources = [s for s in fixture.sources() if s["name"] in ("lake", "dl")]
+    tables = catalog_tables + 1
+    db_path = workdir / "issue.db"
+    cfg = measure.write_config(workdir / "issue", sources, measure.sqlite_url(db_path))
+    empty_cfg = measure.write_config(workdir / "issue-empty", [], measure.sqlite_url(db_path))
+    settings = load_settings(cfg)
+    store = open_store(settings.store_url)
+    try:
+        initial = sync(store, settings)
+        measure.check_report(initial, tables=tables, new_snapshots=2 * tables)
+        reports: list[Any] = []
+        in_process = measure.best_of(
+            repeats, lambda _: reports.append(sync(store, settings)), setup=lambda: None
+        )
+    finally:
+        store.close()
+    for report in reports:
+        measure.check_report(report, tables=tables, new_snapshots=0)
+    clis = measure.time_processes(
+        {"full": cli_command(cfg), "empty": cli_command(empty_cfg)}, cli_repeats, cwd=workdir
+    )
+    net = max(clis["full"].best - clis["empty"].best, 0.0)
+    return {
+        "tables": tables,
+        "catalog_tables": catalog_tables,
+        "cached": not fixture.built_now,
+        "in_process": in_process.as_json(),
+        "in_process_s": round(in_process.best, 4),
+        "cli": clis["full"].as_json(),
+        "cli_empty_config": clis["empty"].as_json(),
+        "cli_net_s": round(net, 4),
+        "cli_command": " ".join(cli_command(cfg)),
+        "cli_empty_command": " ".join(cli_command(empty_cfg)),
+    }
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's no-op targets among ``run``'s figures (rows for the summary)."""
+    rows: list[dict[str, Any]] = []
+    issue = result.get("issue")
+    if issue:
+        shape = f"{issue['tables']} tables ({issue['catalog_tables']} in one SQL catalog + 1)"
+        rows.append(
+            {
+                "name": "noop_issue_cli_net",
+                "what": f"no-op re-sync of {shape}, CLI minus start-up",
+                "value": issue["cli_net_s"],
+                "target": TARGET_ISSUE_NET_S,
+                "unit": "s",
+            }
+        )
+        rows.append(
+            {
+                "name": "noop_issue_in_process",
+                "what": f"no-op re-sync of {shape}, sync() in process",
+                "value": issue["in_process_s"],
+                "target": TARGET_ISSUE_NET_S,
+                "unit": "s",
+            }
+        )
+    return rows
+
+
 def run(
     workdir: Path,
     delta_tables: int,
@@ -209,8 +300,14 @@ def run(
     repeats: int,
     cli_repeats: int,
     cache_dir: Path | None = None,
+    *,
+    issue_tables: int = ISSUE_CATALOG_TABLES,
 ) -> dict[str, Any]:
-    """Initial sync once, then time no-op re-syncs in process and through the CLI."""
+    """Initial sync once, then time no-op re-syncs in process and through the CLI.
+
+    Args:
+        issue_tables: SQL-catalog tables of the issue's figure (0 leaves it out).
+    """
     from temporal_lineage.config import load_settings
     from temporal_lineage.store import open_store
     from temporal_lineage.sync import sync
@@ -268,6 +365,11 @@ def run(
     cli, cli_small, cli_empty = clis["full"], clis["small"], clis["empty"]
     extra_tables = tables - small.table_count
     slope = (cli.best - cli_small.best) / extra_tables if extra_tables > 0 else 0.0
+    extra: dict[str, Any] = {}
+    if issue_tables:
+        extra["issue"] = issue_figure(
+            workdir / "issue", repeats, cli_repeats, cache_dir, issue_tables
+        )
     return {
         "tables": tables,
         "delta_tables": delta_tables,
@@ -287,6 +389,7 @@ def run(
         "cli_fixed_ms": round((cli_small.best - slope * small.table_count) * 1000, 1),
         "cli_command": " ".join(cli_command(cfg)),
         "cli_import_ms": import_times(cfg, workdir),
+        **extra,
     }
 
 
@@ -310,3 +413,38 @@ def profile(workdir: Path, out: Path) -> dict[str, Any]:
         store.close()
     measure.check_report(report, tables=report.tables, new_snapshots=0)
     return measure.profile_summary(profiler, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python bench/noop.py``: the no-op figures and targets."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--delta-tables", type=int, default=200)
+    parser.add_argument("--iceberg-tables", type=int, default=100)
+    parser.add_argument("--issue-tables", type=int, default=ISSUE_CATALOG_TABLES)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cli-repeats", type=int, default=5)
+    parser.add_argument("--cache-dir", type=Path, default=measure.CACHE_DIR)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="tl-noop-") as folder:
+        result = run(
+            Path(folder),
+            args.delta_tables,
+            args.iceberg_tables,
+            args.repeats,
+            args.cli_repeats,
+            args.cache_dir,
+            issue_tables=args.issue_tables,
+        )
+    result["targets"] = [
+        {**row, "status": "PASS" if row["value"] <= row["target"] else "MISS"}
+        for row in targets(result)
+    ]
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

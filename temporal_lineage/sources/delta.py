@@ -139,11 +139,10 @@ class DeltaSource(Source):
         return Discovery(tuple(found))
 
     def _walk(self, folder: str, parts: tuple[str, ...], found: list[TableEntry]) -> None:
-        entries = self.storage.list_dir(folder)
-        if parts and any(e.is_dir and e.name == LOG for e in entries):
+        if parts and self.storage.has_folder(folder, LOG):
             found.append(TableEntry(TableRef(self.name, ".".join(parts)), folder))
             return
-        for entry in sorted(entries, key=lambda e: e.name):
+        for entry in sorted(self.storage.list_dir(folder), key=lambda e: e.name):
             if entry.is_dir and not entry.name.startswith((".", "_")):
                 self._walk(self.storage.join(folder, entry.name), (*parts, entry.name), found)
 

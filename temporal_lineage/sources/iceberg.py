@@ -1,7 +1,9 @@
 """Iceberg source: a pyiceberg catalog, or a root of Hadoop-layout table folders.
 
 The only module that imports pyiceberg. History is read from the metadata JSON directly
-(see ``iceberg_metadata``); the catalog is asked only where the current metadata file is.
+(see ``iceberg_metadata``); the catalog is asked only where the current metadata file is,
+and a SQL catalog not even that: its database is queried directly (``sql_catalog``), so a
+poll that finds nothing new never imports pyiceberg.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -18,7 +20,8 @@ from temporal_lineage.errors import InvalidMetadata, NotATable, SourceUnavailabl
 from temporal_lineage.model import Format, Skipped, TableRef, TableState
 from temporal_lineage.sources.base import Capabilities, Discovery, Source, TableEntry
 from temporal_lineage.sources.iceberg_metadata import IcebergCursor, table_state
-from temporal_lineage.sources.storage import Storage, local_path, storage_for
+from temporal_lineage.sources.sql_catalog import CatalogDatabase, query_pointers, sql_catalog_uri
+from temporal_lineage.sources.storage import LocalStorage, Storage, local_path, storage_for
 
 ICEBERG_CAPABILITIES = Capabilities(
     has_field_ids=True,
@@ -28,6 +31,7 @@ ICEBERG_CAPABILITIES = Capabilities(
     has_head_log=True,
 )
 
+_LOCAL = LocalStorage()
 _VERSIONED = re.compile(r"^v(\d+)(?:\.gz)?\.metadata\.json$|^(\d+)-[^.]+(?:\.gz)?\.metadata\.json$")
 
 
@@ -42,6 +46,11 @@ def _file_errors(ref: TableRef) -> Iterator[None]:
         raise InvalidMetadata(f"{ref}: {one_line(exc)}") from exc
     except OSError as exc:  # the store answered with an error, or not at all
         raise SourceUnavailable(f"{ref}: cannot read metadata: {one_line(exc)}") from exc
+
+
+def _read_local(path: str, limit: int | None) -> bytes:
+    """A local metadata file's bytes (``file://`` or a plain path)."""
+    return _LOCAL.read_bytes(local_path(path), limit)
 
 
 @contextmanager
@@ -126,15 +135,14 @@ class IcebergRootSource(Source):
         tables: list[TableEntry],
         skipped: list[Skipped],
     ) -> None:
-        entries = self.storage.list_dir(folder)
-        names = {e.name for e in entries if e.is_dir}
-        if "metadata" in names and parts:
+        if parts and self.storage.has_folder(folder, "metadata"):
             metadata_dir = self.storage.join(folder, "metadata")
             pointer = self.current_metadata(metadata_dir)
             if pointer is not None:
                 ref = TableRef(self.name, ".".join(parts))
                 tables.append(TableEntry(ref, folder, pointer))
                 return
+        entries = self.storage.list_dir(folder)
         found_before = len(tables)
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.is_dir and not entry.name.startswith((".", "_")):
@@ -171,7 +179,7 @@ class IcebergRootSource(Source):
                         version += 1
                     return self.storage.join(metadata_dir, f"v{version}.metadata.json")
         best: tuple[int, str] | None = None
-        for entry in self.storage.list_dir(metadata_dir):
+        for entry in self.storage.list_dir(metadata_dir, ".metadata.json"):
             found = metadata_version(entry.name)
             if found is not None and not entry.is_dir and (best is None or found > best[0]):
                 best = (found, entry.name)
@@ -224,6 +232,8 @@ class IcebergCatalogSource(Source):
         self.namespaces = namespaces
         self._catalog: Any = None
         self._file_io: dict[str, Any] = {}
+        uri = sql_catalog_uri(name, self.properties)
+        self._database = CatalogDatabase(name, uri) if uri is not None else None
 
     @property
     def catalog(self) -> Any:
@@ -246,7 +256,9 @@ class IcebergCatalogSource(Source):
 
     def discover(self) -> Discovery:
         try:
-            pointers = self._sql_pointers()
+            pointers = self._database.pointers(self.name) if self._database else None
+            if pointers is None:
+                pointers = self._sql_pointers()
             if pointers is None:
                 pointers = self._generic_pointers()
         except SourceUnavailable:
@@ -263,20 +275,14 @@ class IcebergCatalogSource(Source):
         return Discovery(tuple(entries))
 
     def _sql_pointers(self) -> dict[str, str | None] | None:
-        """One query for every table of a SQL catalog (None for other catalog kinds)."""
-        from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
+        """The pointers of a SQL catalog pyiceberg loaded (None for other catalog kinds)."""
+        from pyiceberg.catalog.sql import SqlCatalog
 
         catalog = self.catalog
         if not isinstance(catalog, SqlCatalog):
             return None
-        query = select(
-            IcebergTables.table_namespace, IcebergTables.table_name, IcebergTables.metadata_location
-        ).where(IcebergTables.catalog_name == catalog.name)
-        with Session(catalog.engine) as session:
-            rows = session.execute(query).all()
-        return {f"{ns}.{name}": location for ns, name, location in rows}
+        with catalog.engine.connect() as connection:
+            return query_pointers(connection, catalog.name)
 
     def _generic_pointers(self) -> dict[str, str | None]:
         catalog = self.catalog
@@ -307,14 +313,28 @@ class IcebergCatalogSource(Source):
             self._file_io[scheme] = load_file_io(properties, location)
         return self._file_io[scheme]
 
+    def _reads_locally(self, location: str) -> bool:
+        """Whether metadata at ``location`` is read as a local file: directly, without
+        pyiceberg or pyarrow (a sync of a local SQL catalog never imports them); other
+        locations, or a catalog naming its own FileIO, go through the catalog's FileIO."""
+        if "py-io-impl" in self.properties:
+            return False
+        return "://" not in location or location.startswith("file://")
+
+    def _io_reader(self, location: str) -> Callable[[str, int | None], bytes]:
+        io = self._io(location)
+
+        def read_io(path: str, limit: int | None) -> bytes:
+            with io.new_input(path).open() as stream:
+                return bytes(stream.read() if limit is None else stream.read(limit))
+
+        return read_io
+
     def read(self, entry: TableEntry, cursor: str | None) -> TableState:
         if not entry.pointer:
             raise InvalidMetadata(f"{entry.ref}: the catalog has no metadata location for it")
-        io = self._io(entry.pointer)
-
-        def read_bytes(path: str, limit: int | None = None) -> bytes:
-            with io.new_input(path).open() as stream:
-                return bytes(stream.read() if limit is None else stream.read(limit))
+        local = self._reads_locally(entry.pointer)
+        read_bytes = _read_local if local else self._io_reader(entry.pointer)
 
         def read_older(path: str, limit: int | None) -> bytes | None:
             try:
@@ -322,11 +342,13 @@ class IcebergCatalogSource(Source):
             except OSError:
                 return None
 
-        with _library_errors(entry.ref):
-            raw = read_bytes(entry.pointer)
+        with (_file_errors if local else _library_errors)(entry.ref):
+            raw = read_bytes(entry.pointer, None)
         return table_state(entry.ref, raw, entry.pointer, read_older, IcebergCursor.decode(cursor))
 
     def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
         engine = getattr(self._catalog, "engine", None)
         if engine is not None:
             engine.dispose()

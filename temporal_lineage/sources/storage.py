@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlparse
 
 from temporal_lineage.errors import SourceUnavailable
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A name in a folder listing."""
+class Entry(NamedTuple):
+    """A name in a folder listing (a tuple: listings of big folders make many)."""
 
     name: str
     is_dir: bool
@@ -31,12 +29,18 @@ class Storage(Protocol):
         """A whole file, or its first ``limit`` bytes; FileNotFoundError when it is gone."""
         ...
 
-    def list_dir(self, path: str) -> list[Entry]:
-        """The entries of a folder (empty when it does not exist)."""
+    def list_dir(self, path: str, suffix: str = "") -> list[Entry]:
+        """The entries of a folder whose names end with ``suffix`` (empty when it does not
+        exist)."""
         ...
 
     def join(self, base: str, *parts: str) -> str:
         """Join path parts the way this storage does."""
+        ...
+
+    def has_folder(self, path: str, name: str) -> bool:
+        """Whether folder ``path`` holds a folder ``name``, the cheapest way this storage
+        can tell (what finds a table's ``metadata`` or ``_delta_log`` folder)."""
         ...
 
     def modified_ms(self, path: str) -> int:
@@ -58,15 +62,19 @@ class LocalStorage:
         with open(path, "rb") as handle:
             return handle.read() if limit is None else handle.read(limit)
 
-    def list_dir(self, path: str) -> list[Entry]:
+    def list_dir(self, path: str, suffix: str = "") -> list[Entry]:
         try:
             with os.scandir(path) as it:
-                return [Entry(e.name, e.is_dir()) for e in it]
+                return [Entry(e.name, e.is_dir()) for e in it if e.name.endswith(suffix)]
         except (FileNotFoundError, NotADirectoryError):
             return []
 
     def join(self, base: str, *parts: str) -> str:
         return os.path.join(base, *parts)
+
+    def has_folder(self, path: str, name: str) -> bool:
+        # One stat, never a listing of ``path`` (a table's folder holds its data files).
+        return os.path.isdir(os.path.join(path, name))
 
     def modified_ms(self, path: str) -> int:
         return os.stat(path).st_mtime_ns // 1_000_000
@@ -106,15 +114,20 @@ class ObjectStorage:
         with self._fs.open_input_stream(self._key(path)) as stream:
             return bytes(stream.read() if limit is None else stream.read(limit))
 
-    def list_dir(self, path: str) -> list[Entry]:
+    def list_dir(self, path: str, suffix: str = "") -> list[Entry]:
         selector = self._pafs.FileSelector(self._key(path), allow_not_found=True)
         return [
             Entry(posixpath.basename(i.path), i.type == self._pafs.FileType.Directory)
             for i in self._fs.get_file_info(selector)
+            if i.path.endswith(suffix)
         ]
 
     def join(self, base: str, *parts: str) -> str:
         return posixpath.join(base, *parts)
+
+    def has_folder(self, path: str, name: str) -> bool:
+        # One listing request: a "folder" check costs a HEAD and a listing here.
+        return any(e.is_dir and e.name == name for e in self.list_dir(path))
 
     def modified_ms(self, path: str) -> int:
         info = self._fs.get_file_info(self._key(path))
