@@ -7,18 +7,23 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from temporal_lineage import __version__
 from temporal_lineage.cli.exit_codes import exit_code, one_line
-from temporal_lineage.config import Settings, load_settings
+from temporal_lineage.cli.lazy_group import LazyGroup
 from temporal_lineage.errors import ConfigError, LineageError
 from temporal_lineage.model import MAIN, TableRef
 from temporal_lineage.storable import check_text
-from temporal_lineage.store import Store, open_store
 from temporal_lineage.times import parse_time
+
+if TYPE_CHECKING:
+    # Imported where used: a command that needs neither settings nor a store (``--help``)
+    # does not pay for YAML and SQLAlchemy.
+    from temporal_lineage.config import Settings
+    from temporal_lineage.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,10 +93,14 @@ class Invocation:
 
     def settings(self) -> Settings:
         """The settings these options select."""
+        from temporal_lineage.config import load_settings
+
         return load_settings(self.config, store=self.store_url)
 
     def store(self) -> Store:
         """The store, created or migrated on first use."""
+        from temporal_lineage.store import open_store
+
         return open_store(self.settings().store_url)
 
     @property
@@ -133,7 +142,7 @@ def command(*, formats: tuple[str, ...] = ("table", "json")) -> Callable[[F], F]
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="temporal-lineage")
 def cli() -> None:
     """The exact, bitemporal memory of an Iceberg / Delta lakehouse."""

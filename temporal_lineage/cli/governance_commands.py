@@ -5,18 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from temporal_lineage import jsontext
 from temporal_lineage.cli.app import TABLE, TIME, Invocation, cli, command
 from temporal_lineage.cli.output import print_json, print_rows
-from temporal_lineage.cli.progress import counting
 from temporal_lineage.model import TableRef, TagAction
 from temporal_lineage.query.classification import classification
-from temporal_lineage.query.erasure import Erasure, erasure, with_engine_results
-from temporal_lineage.query.erasure_verify import read_engine_results, record_verification
 from temporal_lineage.query.governance_shapes import (
     classification_json,
     erasure_json,
@@ -24,8 +21,12 @@ from temporal_lineage.query.governance_shapes import (
 )
 from temporal_lineage.query.policy import policy_check
 from temporal_lineage.query.tagging import write_tag
-from temporal_lineage.report.erasure_page import erasure_page
 from temporal_lineage.times import format_time, now
+
+if TYPE_CHECKING:
+    # The erasure probe reads snapshots (pyarrow) and parses the predicate (sqlglot): the
+    # erasure commands import it when they run, the other governance commands never do.
+    from temporal_lineage.query.erasure import Erasure
 
 KNOWN_AT = click.option(
     "--known-at", type=TIME, help="Ignore facts recorded after this time (as known then)."
@@ -256,6 +257,9 @@ def erasure_verify_command(
 ) -> None:
     """Re-run the erasure check and record its result as a fact (exit 1 when incomplete);
     counts in ``--results`` replace the probe's for the snapshots they name."""
+    from temporal_lineage.query.erasure import with_engine_results
+    from temporal_lineage.query.erasure_verify import read_engine_results, record_verification
+
     counts = read_engine_results(Path(results)) if results else None
     answer = _run_erasure(inv, table, where, since, probe=True)
     if counts is not None:
@@ -273,6 +277,9 @@ def erasure_verify_command(
 def _run_erasure(
     inv: Invocation, table: TableRef, where: str, since: datetime | None, probe: bool
 ) -> Erasure:
+    from temporal_lineage.cli.progress import counting
+    from temporal_lineage.query.erasure import erasure
+
     settings = inv.settings()
     store = inv.store()
     try:
@@ -288,6 +295,8 @@ def _run_erasure(
 def _show_erasure(inv: Invocation, answer: Erasure, out: str | None) -> None:
     document = erasure_json(answer)
     if out:
+        from temporal_lineage.report.erasure_page import erasure_page
+
         page = jsontext.dumps(document) if inv.json else erasure_page(document)
         Path(out).write_text(page, encoding="utf-8")
     if inv.json:

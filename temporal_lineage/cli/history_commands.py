@@ -10,16 +10,14 @@ import click
 from temporal_lineage.cli.app import REF, TABLE, TIME, Invocation, cli, command
 from temporal_lineage.cli.exit_codes import SYNC_HAD_ERRORS, one_line
 from temporal_lineage.cli.output import print_json, print_mapping, print_rows
-from temporal_lineage.cli.progress import BarProgress, counting
 from temporal_lineage.errors import LineageError
 from temporal_lineage.model import TableRef
 from temporal_lineage.query import history, shapes
-from temporal_lineage.query.propagation import consumers_of
-from temporal_lineage.query.readability import unreadable
-from temporal_lineage.query.refs import refs_of
 from temporal_lineage.store import open_store
-from temporal_lineage.sync import sync as run_sync
 from temporal_lineage.times import now
+
+# sync, its progress bar and the readability check import the source libraries (pyiceberg,
+# deltalake, pyarrow): imported in the commands that use them, not by `tables` or `schema`.
 
 
 @cli.command()
@@ -45,6 +43,10 @@ def init(inv: Invocation) -> None:
 @command()
 def sync(inv: Invocation, source_name: str | None) -> None:
     """Poll the configured sources once and record what is new."""
+    from temporal_lineage.cli.progress import BarProgress
+    from temporal_lineage.query.propagation import consumers_of
+    from temporal_lineage.sync import sync as run_sync
+
     settings = inv.settings()
     store = open_store(settings.store_url)
     try:
@@ -127,6 +129,9 @@ def snapshots(
         )
         causes = None
         if check_readable:
+            from temporal_lineage.cli.progress import counting
+            from temporal_lineage.query.readability import unreadable
+
             shown = not inv.json and sys.stderr.isatty()
             with counting("checking files", len(found), shown=shown) as advance:
                 causes = unreadable(store, settings, table, [s for s, _ in found], advance)
@@ -182,6 +187,8 @@ def refs(
     inv: Invocation, table: TableRef, as_of: datetime | None, known_at: datetime | None
 ) -> None:
     """The branches and tags of TABLE over time (main is its head: see `snapshots`)."""
+    from temporal_lineage.query.refs import refs_of
+
     store = inv.store()
     try:
         rows = [shapes.ref_json(r) for r in refs_of(store, table, as_of=as_of, known_at=known_at)]

@@ -14,17 +14,15 @@ from temporal_lineage.cli.app import REF, TABLE, TIME, F, Invocation, cli, comma
 from temporal_lineage.cli.graphs import to_dot, to_mermaid
 from temporal_lineage.cli.output import print_json, print_rows
 from temporal_lineage.errors import ConfigError
-from temporal_lineage.ingest import ingest_files
 from temporal_lineage.model import TableRef
 from temporal_lineage.query import shapes
 from temporal_lineage.query.diff import diff
 from temporal_lineage.query.lineage import Direction, lineage
-from temporal_lineage.query.pinning import pinned_tables
 from temporal_lineage.query.provenance import provenance
-from temporal_lineage.query.reproduce import build_manifest, verify_manifest
-from temporal_lineage.report import audit_of, render_html
-from temporal_lineage.sources.factory import read_options
 from temporal_lineage.store import open_store
+
+# ingest (the OpenLineage parser), audit (the report), reproduce and verify (which read
+# data: polars, pyarrow and the source libraries) import what they need when they run.
 
 
 def output_file(what: str) -> Callable[[F], F]:
@@ -48,6 +46,8 @@ KNOWN_AT = click.option(
 @command()
 def ingest(inv: Invocation, files: tuple[Path, ...]) -> None:
     """Store OpenLineage events (one JSON event, a JSON array, or NDJSON per file)."""
+    from temporal_lineage.ingest import ingest_files
+
     store = inv.store()
     try:
         report = ingest_files(store, list(files))
@@ -215,6 +215,8 @@ def audit_command(
     depth: int,
 ) -> None:
     """A self-contained report of TABLE's lineage and provenance as of a time, with evidence."""
+    from temporal_lineage.report import audit_of, render_html
+
     settings = inv.settings()
     store = inv.store()
     try:
@@ -257,6 +259,9 @@ def reproduce_command(
     output_path: Path | None,
 ) -> None:
     """A manifest that re-reads exactly the data TABLE was made from as of a time."""
+    from temporal_lineage.query.pinning import pinned_tables
+    from temporal_lineage.query.reproduce import build_manifest
+
     settings = inv.settings()
     store = open_store(settings.store_url)
     try:
@@ -285,6 +290,9 @@ def reproduce_command(
 @command(formats=("table", "json"))
 def verify_command(inv: Invocation, manifest: Path) -> None:
     """Re-read every table of MANIFEST at its snapshot; check row counts and fingerprints."""
+    from temporal_lineage.query.reproduce import verify_manifest
+    from temporal_lineage.sources.factory import read_options
+
     try:
         document = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

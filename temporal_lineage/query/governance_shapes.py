@@ -3,14 +3,18 @@ prints these and the HTTP API returns them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporal_lineage.predicate import text
-from temporal_lineage.query.classification import Classification, ColumnClassification
-from temporal_lineage.query.erasure import Erasure, SnapshotCheck, TableErasure
-from temporal_lineage.query.policy import PolicyReport, PolicyResult, Violation
-from temporal_lineage.query.tag_flow import CarriedTag, Hop, Stop
 from temporal_lineage.times import format_time
+
+if TYPE_CHECKING:
+    # The answers' types only: shaping a policy answer does not import the erasure probe
+    # (pyarrow) nor shaping an erasure the classification's SQL parser.
+    from temporal_lineage.query.classification import Classification, ColumnClassification
+    from temporal_lineage.query.erasure import Erasure, SnapshotCheck, TableErasure
+    from temporal_lineage.query.policy import PolicyReport, PolicyResult, Violation
+    from temporal_lineage.query.tag_flow import CarriedTag, Hop, Stop
 
 
 def hop_json(hop: Hop) -> dict[str, Any]:

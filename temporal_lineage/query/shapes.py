@@ -6,7 +6,7 @@ The CLI prints these and the HTTP API returns them, so both always agree.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporal_lineage.commit_effects import commit_effect
 from temporal_lineage.model import (
@@ -19,15 +19,19 @@ from temporal_lineage.model import (
     SyncReport,
     TableInfo,
 )
-from temporal_lineage.query.diff import CodeChange, Diff, UpstreamChange
-from temporal_lineage.query.impact import Affected, Impact
-from temporal_lineage.query.lineage import Lineage
-from temporal_lineage.query.links import Producer
-from temporal_lineage.query.propagation import ChangeConsumers, ChangePropagation
-from temporal_lineage.query.provenance import Provenance
-from temporal_lineage.query.runs import RunDetail
-from temporal_lineage.query.whatif import Verdict
 from temporal_lineage.times import format_time
+
+if TYPE_CHECKING:
+    # The answers' types only: shaping the answer of one command (``tables``) does not
+    # import the query modules of every other command.
+    from temporal_lineage.query.diff import CodeChange, Diff, UpstreamChange
+    from temporal_lineage.query.impact import Affected, Impact
+    from temporal_lineage.query.lineage import Lineage
+    from temporal_lineage.query.links import Producer
+    from temporal_lineage.query.propagation import ChangeConsumers, ChangePropagation
+    from temporal_lineage.query.provenance import Provenance
+    from temporal_lineage.query.runs import RunDetail
+    from temporal_lineage.query.whatif import Verdict
 
 
 def _dotted(path: tuple[str, ...] | None) -> str | None:

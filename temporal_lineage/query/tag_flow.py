@@ -39,7 +39,6 @@ from temporal_lineage.query.impact import (
     same_field,
 )
 from temporal_lineage.query.lineage import TableHop, level_hops
-from temporal_lineage.sql_lineage.masking import masked_outputs
 from temporal_lineage.store import ColumnEdgeRow, StoredTable, StoreReader
 from temporal_lineage.store.governance_reads import FieldSighting, TagFact
 from temporal_lineage.times import format_time
@@ -305,6 +304,9 @@ def _stop_rule(governance: Governance, edge: ColumnEdgeRow, run: RunInfo) -> str
     if edge.kind.upper() == "INDIRECT" and not governance.propagate_indirect:
         return f"indirect: a {edge.subtype or 'INDIRECT'} edge carries no values"
     if run.sql:
+        # Imported here: only a run with SQL needs the parser (sqlglot).
+        from temporal_lineage.sql_lineage.masking import masked_outputs
+
         masked = masked_outputs(run.sql, None, governance.masking_functions).get(
             edge.output_field.lower()
         )

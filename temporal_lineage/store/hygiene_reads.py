@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, and_, case, cast, func, or_, select, true
-from sqlalchemy.dialects.postgresql import JSONB
 
 from temporal_lineage.commit_effects import ADDED_BYTES_KEY, REMOVED_BYTES_KEY
 from temporal_lineage.model import Format, JobKey, TableRef
@@ -238,6 +237,9 @@ def small_commits(
     source: Any = t.snapshots.join(t.incarnations, i.id == s.incarnation_id)
     text: Any = _summary_text
     if conn.dialect.name == "postgresql":
+        # Imported here: a command on a SQLite store never loads the PostgreSQL dialect.
+        from sqlalchemy.dialects.postgresql import JSONB
+
         # json text is parsed again by each ->>: parse each summary once, as jsonb, in a
         # lateral subquery (OFFSET 0 keeps the planner from inlining it back).
         parsed = (
