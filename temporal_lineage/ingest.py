@@ -22,7 +22,7 @@ from temporal_lineage.openlineage.column_edges import column_edges
 from temporal_lineage.openlineage.events import ParsedEvent, RejectedEvent
 from temporal_lineage.openlineage.parse import parse_payload
 from temporal_lineage.store import Store
-from temporal_lineage.store.event_writes import EventWriter
+from temporal_lineage.store.event_writes import EventWriter, write_cache
 from temporal_lineage.times import now
 
 _LOG = logging.getLogger(__name__)
@@ -169,19 +169,25 @@ def _store_events(store: Store, groups: list[tuple[IngestReport, list[ParsedEven
     The reports are counted only once the transaction has committed.
     """
     counts: list[tuple[IngestReport, int, int]] = []
-    with store.begin() as conn:
-        writer = EventWriter(conn, now())
-        stored = writer.known([e.fingerprint for _, events in groups for e in events])
-        for report, events in groups:
-            duplicates = 0
-            for event in events:
-                if event.fingerprint in stored:
-                    duplicates += 1
-                    continue
-                stored.add(event.fingerprint)
-                writer.write(event, column_edges(event, writer.known_table))
-            counts.append((report, len(events), duplicates))
-        writer.flush()
+    cache = write_cache(store)
+    try:
+        with store.begin() as conn:
+            writer = EventWriter(conn, now(), cache)
+            stored = writer.known([e.fingerprint for _, events in groups for e in events])
+            for report, events in groups:
+                duplicates = 0
+                for event in events:
+                    if event.fingerprint in stored:
+                        duplicates += 1
+                        continue
+                    stored.add(event.fingerprint)
+                    writer.write(event, column_edges(event, writer.known_table))
+                counts.append((report, len(events), duplicates))
+            writer.flush()
+    except BaseException:
+        cache.clear()
+        raise
+    cache.keep(writer)
     for report, accepted, duplicates in counts:
         report.accepted += accepted
         report.duplicates += duplicates

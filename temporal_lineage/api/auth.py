@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -18,10 +18,13 @@ def _challenge(status: int, detail: str) -> HTTPException:
     return HTTPException(status, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def require(scope: Scope) -> Callable[..., TokenInfo | None]:
+def require(scope: Scope) -> Callable[..., Awaitable[TokenInfo | None]]:
     """A dependency admitting requests whose token allows ``scope``."""
 
-    def check(
+    # Async: run on the event loop, not through the threadpool. A token lookup is one
+    # indexed row, far cheaper than the thread round trip a sync dependency costs on every
+    # request (bench/http_service.py).
+    async def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> TokenInfo | None:

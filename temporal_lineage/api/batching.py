@@ -3,7 +3,9 @@
 Requests queue their bodies; one writer thread takes everything queued (up to ``limit``)
 and ingests it with ``ingest_atomic``: each request stays all or nothing, but a burst of
 single-event posts costs one commit instead of one each, and SQLite writers never queue
-on its lock.
+on its lock. The writer stays off the event loop: a write waiting on SQLite's lock (a sync
+writing) must not stall every other request. Each group is answered with one wake-up of the
+loop, however many requests it holds.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import asyncio
 import logging
 import queue
 import threading
-from concurrent.futures import Future
+from collections.abc import Sequence
+from typing import Any
 
-from temporal_lineage.errors import InvalidEvent
 from temporal_lineage.ingest import IngestReport, Payload, ingest_atomic
 from temporal_lineage.store import Store
 
 log = logging.getLogger("temporal_lineage.api")
 
 _STOP = object()
+
+_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[IngestReport]"]
+_Item = tuple[Payload, _Waiter]
 
 
 class EventBatcher:
@@ -46,10 +51,11 @@ class EventBatcher:
             InvalidEvent: the payload was refused whole (nothing of it stored).
             StoreError: the store failed (nothing of the group stored).
         """
-        future: Future[IngestReport] = Future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestReport] = loop.create_future()
         self._ensure_running()
-        self._queue.put((payload, future))
-        return await asyncio.wrap_future(future)
+        self._queue.put((payload, (loop, future)))
+        return await future
 
     def close(self) -> None:
         """Finish what is queued, then stop the writer (a later ``ingest`` restarts it)."""
@@ -74,16 +80,30 @@ class EventBatcher:
             if group:
                 self._write(group)  # type: ignore[arg-type]
 
-    def _write(self, group: list[tuple[Payload, Future[IngestReport]]]) -> None:
+    def _write(self, group: list[_Item]) -> None:
+        answers: Sequence[IngestReport | BaseException]
         try:
             answers = ingest_atomic(self._store, [payload for payload, _ in group])
         except Exception as exc:  # noqa: BLE001 - every waiting request gets the failure
             log.warning("event write failed for %d request(s): %s", len(group), exc)
-            for _, future in group:
-                future.set_exception(exc)
-            return
-        for (_, future), answer in zip(group, answers, strict=True):
-            if isinstance(answer, InvalidEvent):
-                future.set_exception(answer)
-            else:
-                future.set_result(answer)
+            answers = [exc] * len(group)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[IngestReport], Any]]]
+        by_loop = {}
+        for (_, (loop, future)), answer in zip(group, answers, strict=True):
+            by_loop.setdefault(loop, []).append((future, answer))
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # the loop is closed: nobody waits any more
+                log.debug("event loop closed before %d answer(s)", len(settled))
+
+
+def _settle(settled: list[tuple[asyncio.Future[IngestReport], Any]]) -> None:
+    """Answer the waiting requests (on their loop)."""
+    for future, answer in settled:
+        if future.cancelled():
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection, Table, insert, select, tuple_
 
 from temporal_lineage import jsontext
 from temporal_lineage.model import RunState, Schema, TableRef
@@ -16,6 +17,7 @@ from temporal_lineage.openlineage.validate import FieldError
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
+from temporal_lineage.store.prepared import prepared
 from temporal_lineage.store.reads import schema_as_of
 from temporal_lineage.store.run_reads import stored_tables
 from temporal_lineage.store.upsert import insert_new
@@ -30,19 +32,86 @@ if TYPE_CHECKING:
         ParsedEvent,
         QualityResult,
     )
+    from temporal_lineage.store.database import Store
+
+_FINGERPRINTS_PER_QUERY = 500
+_PREPARED_ROWS = 64
+"""Up to this many rows of a table per transaction go through ``store/prepared.py``."""
+
+
+class WriteCache:
+    """What the event writes of one store learn that stays true across transactions: the ids
+    of jobs and job versions (never updated nor deleted) and the dataset matcher (rebuilt
+    when the stored tables change).
+
+    A request of one event otherwise paid for the matcher's two queries over every table and
+    for looking its job and version up again (bench/http_service.py).
+    """
+
+    def __init__(self) -> None:
+        self.jobs: dict[tuple[str, str], int] = {}
+        self.versions: dict[tuple[tuple[str, str], str], int] = {}
+        self._matcher: DatasetMatcher | None = None
+        self._tables_state: tuple[Any, ...] | None = None
+
+    def matcher(self, conn: Connection) -> DatasetMatcher:
+        """The matcher of the tables stored now (one small query when they did not change)."""
+        state = tuple(conn.exec_driver_sql(_tables_state_sql(conn)).one())
+        if self._matcher is None or state != self._tables_state:
+            self._matcher = DatasetMatcher(conn)
+            self._tables_state = state
+        return self._matcher
+
+    def keep(self, writer: EventWriter) -> None:
+        """Remember the ids ``writer`` learned (call once its transaction has committed)."""
+        self.jobs.update(writer.learned_jobs)
+        self.versions.update(writer.learned_versions)
+
+    def clear(self) -> None:
+        """Forget everything (after a failed transaction: the database may not be the one the
+        ids were learned from)."""
+        self.jobs.clear()
+        self.versions.clear()
+        self._matcher = None
+        self._tables_state = None
+
+
+_CACHES: weakref.WeakKeyDictionary[Store, WriteCache] = weakref.WeakKeyDictionary()
+
+
+def write_cache(store: Store) -> WriteCache:
+    """The ``WriteCache`` of ``store`` (one per open store, made on first use)."""
+    found = _CACHES.get(store)
+    if found is None:
+        found = _CACHES[store] = WriteCache()
+    return found
+
+
+def _tables_state_sql(conn: Connection) -> str:
+    """What tells that the matcher's tables changed: counts, newest ids and the total length
+    of the table locations (a sync may move a table without a new incarnation)."""
+    quote = conn.dialect.identifier_preparer.format_table
+    sources, tables, incarnations = quote(t.sources), quote(t.tables), quote(t.incarnations)
+    return (
+        f"SELECT (SELECT count(*) FROM {sources}), (SELECT max(id) FROM {sources}), "
+        f"(SELECT count(*) FROM {tables}), (SELECT max(id) FROM {tables}), "
+        f"(SELECT sum(length(location)) FROM {tables}), "
+        f"(SELECT count(*) FROM {incarnations}), (SELECT max(id) FROM {incarnations})"
+    )
 
 
 class EventWriter:
     """Writes events within one transaction, caching jobs and runs it has seen."""
 
-    def __init__(self, conn: Connection, now: datetime) -> None:
+    def __init__(self, conn: Connection, now: datetime, cache: WriteCache | None = None) -> None:
         self.conn = conn
         self.now = now
-        self.matcher = DatasetMatcher(conn)
+        self._cache = cache if cache is not None else WriteCache()
+        self.matcher = self._cache.matcher(conn)
         self._jobs: dict[tuple[str, str], int] = {}
-        self._versions: dict[tuple[Any, str], int] = {}
+        self._versions: dict[tuple[tuple[str, str], str], int] = {}
         self._new_jobs: dict[tuple[str, str], dict[str, Any]] = {}
-        self._new_versions: dict[tuple[Any, str], dict[str, Any]] = {}
+        self._new_versions: dict[tuple[tuple[str, str], str], dict[str, Any]] = {}
         self._runs: set[str] = set()
         self._events: list[dict[str, Any]] = []
         self._new_runs: list[dict[str, Any]] = []
@@ -57,13 +126,27 @@ class EventWriter:
 
     def known(self, fingerprints: Sequence[str]) -> set[str]:
         """Which of these events are stored already (duplicates are no-ops)."""
-        if not fingerprints:
-            return set()
-        return set(
-            self.conn.execute(
-                select(t.events.c.fingerprint).where(t.events.c.fingerprint.in_(fingerprints))
-            ).scalars()
-        )
+        found: set[str] = set()
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        table = self.conn.dialect.identifier_preparer.format_table(t.events)
+        for start in range(0, len(fingerprints), _FINGERPRINTS_PER_QUERY):
+            chunk = tuple(fingerprints[start : start + _FINGERPRINTS_PER_QUERY])
+            sql = (
+                f"SELECT fingerprint FROM {table} "
+                f"WHERE fingerprint IN ({', '.join([mark] * len(chunk))})"
+            )
+            found.update(row[0] for row in self.conn.exec_driver_sql(sql, chunk))
+        return found
+
+    @property
+    def learned_jobs(self) -> dict[tuple[str, str], int]:
+        """The job ids this writer looked up or inserted."""
+        return self._jobs
+
+    @property
+    def learned_versions(self) -> dict[tuple[tuple[str, str], str], int]:
+        """The job version ids this writer looked up or inserted."""
+        return self._versions
 
     def known_table(
         self, dataset: DatasetName, at: datetime
@@ -176,16 +259,13 @@ class EventWriter:
         """Write everything queued since the last flush."""
         if not self._events:
             return
-        returning = insert(t.events).returning(
-            t.events.c.id, t.events.c.fingerprint, sort_by_parameter_order=True
-        )
-        ids = {fp: pk for pk, fp in self.conn.execute(returning, self._events)}
+        ids = self._insert_events()
         self._flush_jobs()
         for row in self._new_runs:
-            row["job_id"] = self._jobs[row["job_id"]]
+            row["job_id"] = self._job_id(row["job_id"])
         for row in self._states:
             if row["job_version_id"] is not None:
-                row["job_version_id"] = self._versions[row["job_version_id"]]
+                row["job_version_id"] = self._version_id(row["job_version_id"])
         for rows in (
             self._states,
             self._datasets,
@@ -197,8 +277,7 @@ class EventWriter:
         ):
             for row in rows:
                 row["event_pk"] = ids[row["event_pk"]]
-        if self._new_runs:
-            self.conn.execute(insert_new(self.conn, t.runs, ("run_id",)), self._new_runs)
+        self._insert(t.runs, self._new_runs, ("run_id",))
         for table, rows in (
             (t.run_states, self._states),
             (t.run_datasets, self._datasets),
@@ -207,14 +286,9 @@ class EventWriter:
             (t.owner_facts, self._owners),
             (t.quality_facts, self._quality),
         ):
-            if rows:
-                self.conn.execute(insert(table), rows)
-        if self._keys:
-            keys = ("run_id", "key", "value")
-            self.conn.execute(insert_new(self.conn, t.run_keys, keys), self._keys)
-        if self._principals:
-            unique = ("run_id", "kind", "principal", "source")
-            self.conn.execute(insert_new(self.conn, t.run_principals, unique), self._principals)
+            self._insert(table, rows)
+        self._insert(t.run_keys, self._keys, ("run_id", "key", "value"))
+        self._insert(t.run_principals, self._principals, ("run_id", "kind", "principal", "source"))
         self._principals.clear()
         for queue in (
             self._events,
@@ -228,6 +302,45 @@ class EventWriter:
         ):
             queue.clear()
         self._keys.clear()
+
+    def _insert_events(self) -> dict[str, int]:
+        """Insert the queued events; their ids by fingerprint."""
+        if len(self._events) == 1:  # a request of one event: the driver, no construct
+            row = self._events[0]
+            columns = tuple(row)
+            statement = prepared(self.conn, t.events, columns, returning=("id",))
+            found = statement.run_one(self.conn, row)
+            return {row["fingerprint"]: found[0]}
+        returning = insert(t.events).returning(
+            t.events.c.id, t.events.c.fingerprint, sort_by_parameter_order=True
+        )
+        return {fp: pk for pk, fp in self.conn.execute(returning, self._events)}
+
+    def _insert(
+        self, table: Table, rows: list[dict[str, Any]], unique: tuple[str, ...] = ()
+    ) -> None:
+        """Insert queued rows (all of one shape), skipping stored ``unique`` keys if given.
+
+        A few rows (a request's events) go through the prepared driver statement; a file's
+        batch through SQLAlchemy's executemany, whose per-row cost is the same and whose
+        per-statement cost no longer counts.
+        """
+        if not rows:
+            return
+        if len(rows) <= _PREPARED_ROWS:
+            prepared(self.conn, table, tuple(rows[0]), conflict=unique).run(self.conn, rows)
+        elif unique:
+            self.conn.execute(insert_new(self.conn, table, unique), rows)
+        else:
+            self.conn.execute(insert(table), rows)
+
+    def _job_id(self, key: tuple[str, str]) -> int:
+        found = self._jobs.get(key)
+        return found if found is not None else self._cache.jobs[key]
+
+    def _version_id(self, key: tuple[tuple[str, str], str]) -> int:
+        found = self._versions.get(key)
+        return found if found is not None else self._cache.versions[key]
 
     def _queue_governance(self, event: ParsedEvent, key: str) -> None:
         """The tags and owners the event's facets state, as facts from its event time."""
@@ -353,13 +466,15 @@ class EventWriter:
     def _job(self, namespace: str, name: str) -> tuple[str, str]:
         """Queue a job; its key stands for its id until ``flush``."""
         key = (namespace, name)
-        if key not in self._jobs and key not in self._new_jobs:
+        if key not in self._jobs and key not in self._new_jobs and key not in self._cache.jobs:
             row = {"namespace": namespace, "name": name, "recorded_at": self.now}
             check_widths(t.jobs, [row])
             self._new_jobs[key] = row
         return key
 
-    def _job_version(self, job: tuple[str, str], event: ParsedEvent) -> tuple[Any, str] | None:
+    def _job_version(
+        self, job: tuple[str, str], event: ParsedEvent
+    ) -> tuple[tuple[str, str], str] | None:
         """Queue a job version (code identity); its key stands for its id until ``flush``."""
         identity = {
             "code_version": event.code_version,
@@ -371,7 +486,8 @@ class EventWriter:
             return None
         digest = hashlib.sha256(jsontext.dumps(identity).encode()).hexdigest()
         key = (job, digest)
-        if key not in self._versions and key not in self._new_versions:
+        known = self._versions, self._new_versions, self._cache.versions
+        if all(key not in versions for versions in known):
             check_widths(
                 t.job_versions,
                 [{"code_version": event.code_version, "sql_dialect": event.sql_dialect}],
@@ -406,12 +522,13 @@ class EventWriter:
             self._new_jobs.clear()
         if self._new_versions:
             rows = [
-                {**row, "job_id": self._jobs[row["job_id"]]} for row in self._new_versions.values()
+                {**row, "job_id": self._job_id(row["job_id"])}
+                for row in self._new_versions.values()
             ]
             keys = ("job_id", "fingerprint")
             self.conn.execute(insert_new(self.conn, t.job_versions, keys), rows)
-            wanted_versions = [(self._jobs[job], digest) for job, digest in self._new_versions]
-            by_id = {pk: key for key, pk in self._jobs.items()}
+            wanted_versions = [(self._job_id(job), digest) for job, digest in self._new_versions]
+            by_id = {self._job_id(job): job for job, _ in self._new_versions}
             pair = tuple_(t.job_versions.c.job_id, t.job_versions.c.fingerprint)
             for start in range(0, len(wanted_versions), 400):
                 version_chunk = wanted_versions[start : start + 400]
