@@ -6,7 +6,16 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 
 * initial sync of an Iceberg table with 10,000 snapshots <= 3x the json floor;
 * initial sync of a Delta table with 1,000 real commits <= 3x the json floor;
-* no-op re-sync <= 1 ms per table (>= 300 tables);
+* no-op re-sync <= 1 ms per table (>= 300 tables); of 300 Iceberg tables in one SQL catalog
+  + 1 Delta table <= 0.3 s as a CLI minus its start-up (``noop.py``);
+* initial sync of a warehouse (an Iceberg table of 10,000 snapshots, 300 small Iceberg tables
+  in a SQL catalog, a Delta table of 1,000 commits) <= 3x its json floor, in process and as a
+  CLI minus start-up, the big table alone <= 2x (``warehouse_sync.py``);
+* CLI start-up: ``--help`` <= 1.3x and ``tables`` <= 1.6x ``python -c "import click,
+  sqlalchemy, yaml"`` (``startup.py``);
+* a generated warehouse of 10,000 tables (``scale.py``): initial sync, per-table cost, no-op
+  (<= 1 s in process), store size per snapshot and peak memory on SQLite and PostgreSQL, and
+  one pass with 1, 2 and 4 ``scheduler run`` workers on PostgreSQL (reported);
 * peak memory of both initial syncs is reported (no target);
 * ``lineage`` (upstream, depth 10) and ``provenance`` as of random times on a synthetic
   store of 10,000 tables, 1,000,000 snapshots and 100,000 runs: p50 <= 50 ms, on SQLite
@@ -36,7 +45,8 @@ same metadata), the ratio, and the issue's targets with PASS/MISS; writes everyt
 
 A missed target is profiled (cProfile of one more sync or query; ``--profile never`` to
 skip) and the listing is written next to ``latest.json``. ``--skip
-syncs|lineage|impact|governance|operations|erasure|access|ingestion|http`` leaves a group of
+syncs|warehouse|startup|scale|lineage|impact|governance|operations|erasure|access|ingestion|http``
+leaves a group of
 sections out (lineage, impact, governance and operations share the synthetic store: it is made
 once for all of them);
 ``--no-postgres`` leaves PostgreSQL out.
@@ -67,12 +77,18 @@ import lineage_queries
 import measure
 import noop
 import operations_queries
+import scale
+import startup
 import summary
 import synthetic_store
+import warehouse_sync
 import wide_impact
 
 SECTIONS = (
     "syncs",
+    "warehouse",
+    "startup",
+    "scale",
     "lineage",
     "impact",
     "governance",
@@ -109,6 +125,11 @@ class Sizes:
     erasure_repeats: int = 9
     read_records: int = 1_000_000
     scan_reports: int = 5_000
+    noop_issue_tables: int = 300
+    warehouse_small_tables: int = 300
+    startup_repeats: int = 15
+    startup_tables: int = 300
+    scale_tables: int = 10_000
 
 
 FULL = Sizes(10_000, 1_000, 200, 100, repeats=3, noop_repeats=5, cli_repeats=5)
@@ -132,6 +153,11 @@ QUICK = Sizes(
     erasure_repeats=5,
     read_records=50_000,
     scan_reports=500,
+    noop_issue_tables=30,
+    warehouse_small_tables=30,
+    startup_repeats=5,
+    startup_tables=30,
+    scale_tables=200,
 )
 
 
@@ -162,7 +188,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         action="append",
         choices=SECTIONS,
         default=[],
-        help="leave out a group of sections: syncs (Iceberg, Delta, no-op, memory), lineage "
+        help="leave out a group of sections: syncs (Iceberg, Delta, no-op, memory), warehouse "
+        "(the mixed warehouse's initial sync), startup (CLI start-up), scale (10,000 tables), "
+        "lineage "
         "(synthetic store + lineage/provenance latency), impact (synthetic store + column "
         "impact latency), governance (synthetic store + classification and policy check), "
         "operations (synthetic store + quality and triage), erasure (erasure count vs the "
@@ -295,6 +323,7 @@ def _run_syncs(
         sizes.noop_repeats,
         sizes.cli_repeats,
         args.cache_dir,
+        issue_tables=sizes.noop_issue_tables,
     )
     step("memory")
     mem_dir = workdir / "memory"
@@ -421,7 +450,10 @@ def main(argv: list[str]) -> int:
     steps = (
         4 * ("syncs" in sections)
         + bool(queries)
-        + sum(s in sections for s in ("erasure", "access", "ingestion", "http"))
+        + sum(
+            s in sections
+            for s in ("warehouse", "startup", "scale", "erasure", "access", "ingestion", "http")
+        )
     )
     done = [0]
 
@@ -437,6 +469,31 @@ def main(argv: list[str]) -> int:
     try:
         if "syncs" in sections:
             _run_syncs(results, sizes, args, workdir, step)
+        if "warehouse" in sections:
+            step(
+                f"warehouse initial sync: 1 Iceberg table of {sizes.snapshots:,} snapshots, "
+                f"{sizes.warehouse_small_tables} small Iceberg tables in a SQL catalog, "
+                f"a Delta table of {sizes.commits:,} commits"
+            )
+            results["warehouse"] = warehouse_sync.run(
+                workdir / "warehouse",
+                sizes.repeats,
+                args.cache_dir,
+                pg_url,
+                small_tables=sizes.warehouse_small_tables,
+                snapshots=sizes.snapshots,
+                commits=sizes.commits,
+            )
+        if "startup" in sections:
+            step(f"CLI start-up ({sizes.startup_repeats} samples of each command)")
+            results["startup"] = startup.run(
+                workdir / "startup", sizes.startup_repeats, args.cache_dir, sizes.startup_tables
+            )
+        if "scale" in sections:
+            step(f"scale: a generated warehouse of {sizes.scale_tables:,} tables")
+            results["scale"] = scale.run(
+                workdir / "scale", args.cache_dir, sizes.scale_tables, pg_url, log=log
+            )
         if queries:
             _run_queries(results, queries, sizes, args, pg_url, step, log)
         if "erasure" in sections:
@@ -478,6 +535,7 @@ def main(argv: list[str]) -> int:
                 events=min(sizes.events, 5_000 if not args.quick else 1_000),
                 scale=sizes.scale,
                 pairs=sizes.pairs,
+                pg_url=pg_url,
             )
         results["targets"] = summary.targets(results)
     finally:

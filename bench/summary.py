@@ -11,7 +11,11 @@ import http_service
 import impact_queries
 import ingestion
 import lineage_queries
+import noop
 import operations_queries
+import scale
+import startup
+import warehouse_sync
 import wide_impact
 
 TARGET_RATIO = 3.0
@@ -22,6 +26,16 @@ TARGET_EVENTS_PER_S = ingestion.TARGET_EVENTS_PER_S
 TARGET_CLASSIFICATION_P50_MS = governance_queries.TARGET_CLASSIFICATION_P50_MS
 TARGET_POLICY_S = governance_queries.TARGET_POLICY_S
 TARGET_ERASURE_RATIO = erasure_probe.TARGET_RATIO
+
+
+_MODULE_TARGETS: tuple[tuple[str, Any], ...] = (
+    ("noop", noop),
+    ("warehouse", warehouse_sync),
+    ("startup", startup),
+    ("scale", scale),
+    ("http", http_service),
+)
+"""Sections whose module gives its own target rows (``module.targets(result)``)."""
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,6 +88,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows.extend(_erasure_targets(results.get("erasure")))
     rows.extend(_operations_targets(results.get("operations")))
     rows.extend(_access_targets(results.get("access")))
+    for section, module in _MODULE_TARGETS:
+        if results.get(section):
+            rows.extend(module.targets(results[section]))
     ingest = results.get("ingestion")
     if ingest:
         rows.append(
@@ -705,6 +722,65 @@ def _access_lines(access: dict[str, Any]) -> list[str]:
     ]
 
 
+def _mb(value: float) -> str:
+    return f"{value / 1e6:,.1f} MB"
+
+
+def _scale_lines(result: dict[str, Any]) -> list[str]:
+    """A generated warehouse: initial sync, no-op, size per snapshot, memory, scale-out."""
+    house = result.get("warehouse", {})
+    rows = []
+    for database in ("sqlite", "postgresql"):
+        f = result.get(database)
+        if not f:
+            continue
+        rows.append(
+            [
+                database,
+                f"{f['initial_sync_cli_s']:.1f} s",
+                f"{f['initial_ms_per_table']:.2f} ms",
+                f"{f['noop_in_process_s']:.3f} s / {f['noop_cli_s']:.2f} s",
+                f"{f['bytes_per_snapshot']:,.0f} B ({_mb(f['store_bytes'])})",
+                f"{f['initial_peak_rss_mb']:,.0f} MB",
+            ]
+        )
+    lines = [
+        f"Generated warehouse: {house.get('tables', 0):,} tables, "
+        f"{house.get('snapshots', 0):,} snapshots (CLI sync, start-up excluded per table):",
+        _table(
+            rows,
+            [
+                "store",
+                "initial sync",
+                "per table",
+                "no-op in process / CLI",
+                "store per snapshot",
+                "peak RSS",
+            ],
+        ),
+    ]
+    out = result.get("scale_out")
+    if out:
+        lines.append("One pass of N `scheduler run` workers on PostgreSQL (fresh store each):")
+        lines.append(
+            _table(
+                [
+                    [
+                        str(p["workers"]),
+                        f"{p['initial_wall_s']:.1f} s",
+                        f"{p['speedup']:.2f}x",
+                        f"{p['noop_wall_s']:.2f} s",
+                        "yes" if p["every_table_once"] else "NO",
+                    ]
+                    for p in out["passes"].values()
+                ],
+                ["workers", "initial pass", "speed-up", "no-op pass", "each table once"],
+            )
+        )
+    lines.append("")
+    return lines
+
+
 def report_text(results: dict[str, Any]) -> str:
     """The human-readable summary of ``results`` (as written to ``latest.json``)."""
     env = results["environment"]
@@ -719,6 +795,8 @@ def report_text(results: dict[str, Any]) -> str:
     out.append("All times: best of N in this run; ratios are against baselines of this run.\n")
     if "iceberg" in results:
         out.extend(_sync_lines(results))
+    if results.get("scale"):
+        out.extend(_scale_lines(results["scale"]))
     if results.get("lineage"):
         out.extend(_lineage_lines(results["lineage"]))
     if results.get("impact"):

@@ -467,3 +467,144 @@ def test_operations_and_access_targets() -> None:
         "access_p50_sqlite": "PASS",
         "scan_report_ingestion_sqlite": "MISS",
     }
+
+
+def test_scale_warehouse_clones_are_real_tables(tmp_path: Path) -> None:
+    import scale
+    from deltalake import DeltaTable
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    house = scale.warehouse(tmp_path / "cache", 20)
+    assert house.built_now and (house.iceberg_tables, house.delta_tables) == (14, 6)
+    assert house.snapshots == sum(scale.snapshots_of(i) for i in range(20)) == 60
+    again = scale.warehouse(tmp_path / "cache", 20)
+    assert not again.built_now
+    catalog = SqlCatalog(scale.LAKE, uri=house.catalog_uri, warehouse=house.warehouse_uri)
+    try:
+        uuids = set()
+        for index, namespace, name in house.iceberg_entries():
+            table = catalog.load_table(f"{namespace}.{name}")
+            snaps = scale.snapshots_of(index)
+            assert table.scan().to_arrow().num_rows == 2 * snaps  # every manifest rewritten
+            assert table.metadata.location == house.iceberg_location(namespace, name)
+            uuids.add(table.metadata.table_uuid)
+        assert len(uuids) == house.iceberg_tables
+    finally:
+        catalog.engine.dispose()
+    ids = set()
+    for index, folder in house.delta_entries():
+        delta = DeltaTable(str(folder))
+        assert delta.version() == scale.snapshots_of(index) - 1
+        assert delta.to_pyarrow_table().num_rows == 2 * scale.snapshots_of(index)
+        ids.add(delta.metadata().id)
+    assert len(ids) == house.delta_tables
+
+
+def test_scale_run_syncs_every_table_once_per_pass(tmp_path: Path) -> None:
+    import scale
+    import synthetic_store
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    server = synthetic_store.default_pg_url()
+    engine = create_engine(server)
+    try:
+        engine.connect().close()
+        pg_url: str | None = server
+    except OperationalError:
+        pg_url = None  # SQLite only without a server
+    finally:
+        engine.dispose()
+    result = scale.run(
+        tmp_path / "work",
+        tmp_path / "cache",
+        20,
+        pg_url,
+        (1, 2),
+        log=lambda _: None,
+        repeats=1,
+        rounds=1,
+    )
+    stores = ["sqlite"] + (["postgresql"] if pg_url else [])
+    for label in stores:
+        figures = result[label]
+        assert figures["snapshots"] == 60
+        assert figures["bytes_per_snapshot"] > 0 and figures["initial_peak_rss_mb"] > 0
+    assert [t["name"] for t in scale.targets(result)] == [f"scale_noop_10k_{s}" for s in stores]
+    if pg_url:
+        passes = result["scale_out"]["passes"]
+        assert set(passes) == {"1", "2"}
+        for entry in passes.values():
+            assert entry["every_table_once"]
+            assert entry["best"]["initial"]["tables_checked"] == 20
+            assert entry["best"]["noop"]["snapshots_added"] == 0
+
+
+# -- no-op polls (issue 14) ------------------------------------------------------------------
+
+
+def test_noop_issue_figure_counts_every_table(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    issue = noop.issue_figure(tmp_path / "issue", 1, 1, cache, catalog_tables=2)
+    assert issue["tables"] == 3 and issue["cli"]["best_ms"] > 0
+    rows = {r["name"]: r for r in noop.targets({"issue": issue})}
+    assert set(rows) == {"noop_issue_cli_net", "noop_issue_in_process"}
+    assert rows["noop_issue_cli_net"]["target"] == noop.TARGET_ISSUE_NET_S
+    assert noop.targets({}) == []
+
+
+def test_warehouse_sync_syncs_every_table_and_reports_targets(tmp_path: Path) -> None:
+    import warehouse_sync
+
+    cache = tmp_path / "cache"
+    result = warehouse_sync.run(
+        tmp_path / "work",
+        1,
+        cache,
+        small_tables=3,
+        snapshots=30,
+        commits=4,
+        synchronous=("OFF",),
+    )  # run() checks every sync report itself (tables, snapshots, no errors)
+    assert result["tables"] == 5 and result["snapshots"] == 3 * 3 + 30 + 4
+    assert result["metadata_files"] > 4 and not result["cached"]
+    assert result["cli"]["best_ms"] > 0 and "OFF" in result["synchronous"]
+    names = {row["name"] for row in warehouse_sync.targets(result)}
+    assert names == {"warehouse_sync_in_process", "warehouse_sync_cli", "big_table_sync"}
+    again = warehouse_sync.ensure(cache, small_tables=3, snapshots=30, commits=4)
+    assert not again.built_now
+
+
+def test_http_service_measures_every_target(tmp_path: Path) -> None:
+    import http_service
+
+    result = http_service.run(tmp_path, events=60, scale=0.002, pairs=3, rounds=1)
+    one = result["ingestion"]["one_sender"]
+    assert one["client_ms_per_event"] > 0 and one["raw_ms_per_event"] > 0
+    assert result["ingestion"]["concurrent"]["sqlite"]["workers"] == 2
+    assert result["readers"]["workers_p50_ratio"] > 0
+    names = {row["name"] for row in http_service.targets(result)}
+    assert names == {
+        "http_one_sender",
+        "http_one_sender_raw",
+        "http_8_senders_sqlite",
+        "http_readers_p50_ratio",
+    }
+    assert http_service.targets({}) == []
+    assert any("8 readers" in line for line in http_service.report_lines(result))
+
+
+def test_startup_times_help_and_tables_against_the_baseline(tmp_path: Path) -> None:
+    import startup
+
+    cache = tmp_path / "cache"
+    result = startup.run(tmp_path / "work", 1, cache, tables=3)
+    assert result["tables"] == 3 and not result["cached"]
+    assert result["help_ratio"] > 0 and result["tables_ratio"] > 0
+    assert set(result["imports"]) == {"baseline", "help", "tables"}
+    assert result["imports"]["tables"]["top_cumulative_ms"]
+    rows = {row["name"]: row for row in startup.targets(result)}
+    assert rows["startup_help"]["target"] == startup.TARGET_HELP
+    assert rows["startup_tables"]["target"] == startup.TARGET_TABLES
+    assert startup.targets({}) == []
+    assert not startup.ensure(cache, 3).built_now
