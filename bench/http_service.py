@@ -576,14 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds=args.rounds,
     )
     print("\n".join(report_lines(results)))
-    for row in targets(results):
-        met = (
-            row["value"] >= row["target"] if row.get("at_least") else row["value"] <= row["target"]
-        )
-        print(
-            f"{'PASS' if met else 'MISS'} {row['name']}: {row['value']} {row['unit']} "
-            f"(target {'>=' if row.get('at_least') else '<='} {row['target']})"
-        )
+    print("\n".join(measure.verdict_lines(targets(results))))
     print(json.dumps(results, indent=2), file=sys.stderr)
     return 0
 

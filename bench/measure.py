@@ -130,6 +130,25 @@ def time_processes(
     return interleaved(repeats, {name: case(command) for name, command in commands.items()})
 
 
+def judged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Target rows with their ``status``: PASS when ``value <= target`` (``>=`` for a row
+    marked ``at_least``), else MISS; the rows are returned, marked in place."""
+    for row in rows:
+        value, target = row["value"], row["target"]
+        met = value >= target if row.get("at_least") else value <= target
+        row["status"] = "PASS" if met else "MISS"
+    return rows
+
+
+def verdict_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """One ``PASS name: value unit (target)`` line per target row."""
+    return [
+        f"{row['status']} {row['name']}: {row['value']} {row['unit']} "
+        f"(target {'>=' if row.get('at_least') else '<='} {row['target']})"
+        for row in judged(rows)
+    ]
+
+
 def ratio(value: float, baseline: float) -> float:
     """``value / baseline`` (infinite when the baseline is zero)."""
     return value / baseline if baseline > 0 else float("inf")

@@ -438,10 +438,7 @@ def main(argv: list[str] | None = None) -> int:
             args.cache_dir,
             issue_tables=args.issue_tables,
         )
-    result["targets"] = [
-        {**row, "status": "PASS" if row["value"] <= row["target"] else "MISS"}
-        for row in targets(result)
-    ]
+    result["targets"] = measure.judged(targets(result))
     print(json.dumps(result, indent=2))
     return 0
 

@@ -340,9 +340,7 @@ def _run_syncs(
             ["floor-delta", str(Path(results["delta"]["root"]) / "events" / "_delta_log")],
         ),
     }
-    targets = summary.sync_targets(results)
-    for row in targets:
-        row["status"] = "PASS" if row["value"] <= row["target"] else "MISS"
+    targets = measure.judged(summary.sync_targets(results))
     missed = {t["name"] for t in targets if t["status"] == "MISS"}
     wanted = {
         "never": set(),

@@ -1082,7 +1082,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    result["targets"] = targets(result)
+    result["targets"] = measure.judged(targets(result))
     print(json.dumps(result, indent=2, default=str))
     return 0
 

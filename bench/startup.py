@@ -216,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tl-startup-") as folder:
         result = run(Path(folder), args.repeats, args.cache_dir, args.tables)
-    result["targets"] = [
-        {**row, "status": "PASS" if row["value"] <= row["target"] else "MISS"}
-        for row in targets(result)
-    ]
+    result["targets"] = measure.judged(targets(result))
     print(json.dumps(result, indent=2))
     return 0
 

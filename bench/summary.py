@@ -11,6 +11,7 @@ import http_service
 import impact_queries
 import ingestion
 import lineage_queries
+import measure
 import noop
 import operations_queries
 import scale
@@ -103,12 +104,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "at_least": True,
             }
         )
-    for row in rows:
-        met = (
-            row["value"] >= row["target"] if row.get("at_least") else row["value"] <= row["target"]
-        )
-        row["status"] = "PASS" if met else "MISS"
-    return rows
+    return measure.judged(rows)
 
 
 def _governance_targets(governance: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -510,9 +510,7 @@ def main() -> None:
         )
     result["wall_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result, indent=2))
-    for row in targets(result):
-        status = "PASS" if row["value"] <= row["target"] else "MISS"
-        print(f"{status} {row['name']}: {row['value']} {row['unit']} (<= {row['target']})")
+    print("\n".join(measure.verdict_lines(targets(result))))
 
 
 if __name__ == "__main__":
