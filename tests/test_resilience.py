@@ -279,17 +279,18 @@ def _by_table(url: str) -> dict[str, tuple[str | None, list[str]]]:
             def rows(table: Any) -> list[Any]:
                 return list(conn.execute(select(table)))
 
-            tables = {r.id: r.identifier for r in rows(t.tables)}
+            stored, incarnations = rows(t.tables), rows(t.incarnations)
+            tables = {r.id: r.identifier for r in stored}
             found: dict[str, list[str]] = {name: [] for name in tables.values()}
-            incs = {r.id: r.table_id for r in rows(t.incarnations)}
+            incs = {r.id: r.table_id for r in incarnations}
             versions = {r.id: (r.incarnation_id, r.schema_id) for r in rows(t.schema_versions)}
             heads_of = {r.id: r.table_id for r in rows(t.schema_heads)}
-            uuids = {r.id: r.uuid for r in rows(t.incarnations)}
+            uuids = {r.id: r.uuid for r in incarnations}
 
             def add(table_id: int, fact: object) -> None:
                 found[tables[table_id]].append(repr(fact))
 
-            for r in rows(t.incarnations):
+            for r in incarnations:
                 add(r.table_id, ("incarnation", r.uuid))
             for r in rows(t.snapshots):
                 add(incs[r.incarnation_id], ("snapshot", r.snapshot_id, r.committed_at))
@@ -305,7 +306,7 @@ def _by_table(url: str) -> dict[str, tuple[str | None, list[str]]]:
                 add(incs[inc], ("field", uuids[inc], schema_id, r.position, r.path, r.type))
             for r in rows(t.schema_changes):
                 add(heads_of[r.schema_head_pk], ("change", r.kind, r.field_id, r.path))
-            cursors = {r.identifier: r.cursor for r in rows(t.tables)}
+            cursors = {r.identifier: r.cursor for r in stored}
             return {name: (cursors[name], sorted(facts)) for name, facts in found.items()}
     finally:
         store.close()
