@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, insert, select, tuple_
+from sqlalchemy import Connection, Table, select, tuple_
 
 from temporal_lineage import jsontext
 from temporal_lineage.model import RunState, Schema, TableRef
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from temporal_lineage.store.database import Store
 
 _FINGERPRINTS_PER_QUERY = 500
-_PREPARED_ROWS = 64
-"""Up to this many rows of a table per transaction go through ``store/prepared.py``."""
 
 
 class WriteCache:
@@ -305,34 +303,20 @@ class EventWriter:
 
     def _insert_events(self) -> dict[str, int]:
         """Insert the queued events; their ids by fingerprint."""
-        if len(self._events) == 1:  # a request of one event: the driver, no construct
-            row = self._events[0]
-            columns = tuple(row)
-            statement = prepared(self.conn, t.events, columns, returning=("id",))
-            found = statement.run_one(self.conn, row)
-            return {row["fingerprint"]: found[0]}
-        returning = insert(t.events).returning(
-            t.events.c.id, t.events.c.fingerprint, sort_by_parameter_order=True
-        )
-        return {fp: pk for pk, fp in self.conn.execute(returning, self._events)}
+        columns = tuple(self._events[0])
+        statement = prepared(self.conn, t.events, columns, returning=("id", "fingerprint"))
+        return {fp: pk for pk, fp in statement.returned(self.conn, self._events)}
 
     def _insert(
         self, table: Table, rows: list[dict[str, Any]], unique: tuple[str, ...] = ()
     ) -> None:
         """Insert queued rows (all of one shape), skipping stored ``unique`` keys if given.
 
-        A few rows (a request's events) go through the prepared driver statement; a file's
-        batch through SQLAlchemy's executemany, whose per-row cost is the same and whose
-        per-statement cost no longer counts.
+        The driver's executemany of a statement built once: SQLAlchemy's own executemany
+        cost more than the database's work per row (bench/ingestion.py).
         """
-        if not rows:
-            return
-        if len(rows) <= _PREPARED_ROWS:
+        if rows:
             prepared(self.conn, table, tuple(rows[0]), conflict=unique).run(self.conn, rows)
-        elif unique:
-            self.conn.execute(insert_new(self.conn, table, unique), rows)
-        else:
-            self.conn.execute(insert(table), rows)
 
     def _job_id(self, key: tuple[str, str]) -> int:
         found = self._jobs.get(key)

@@ -9,6 +9,7 @@ are stored exactly as ``insert(table)`` would store them), and the driver runs i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,6 @@ from sqlalchemy import Connection, Dialect, Table
 
 from temporal_lineage.store import bulk
 
-_Processor = Callable[[Any], Any] | None
 _PREPARED: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
@@ -33,24 +33,36 @@ class PreparedInsert:
         returning: Sequence[str] = (),
     ) -> None:
         self.columns = tuple(columns)
-        self.sql = bulk.insert_sql(
-            dialect.name, table, self.columns, conflict=tuple(conflict), returning=tuple(returning)
-        )
-        self._processors: list[tuple[str, _Processor]] = [
-            (c, table.c[c].type._cached_bind_processor(dialect)) for c in columns
+        self._shape = (dialect.name, table, self.columns)
+        self._clauses = {"conflict": tuple(conflict), "returning": tuple(returning)}
+        self.sql = bulk.insert_sql(*self._shape, **self._clauses)
+        processors = [table.c[c].type._cached_bind_processor(dialect) for c in self.columns]
+        self._processed: list[tuple[int, Callable[[Any], Any]]] = [
+            (index, process) for index, process in enumerate(processors) if process is not None
         ]
 
     def values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The driver's parameters for one row (missing columns are None)."""
-        return tuple(
-            (process(row.get(name)) if process is not None else row.get(name))
-            for name, process in self._processors
-        )
+        values = list(map(row.get, self.columns))
+        for index, process in self._processed:
+            values[index] = process(values[index])
+        return tuple(values)
 
     def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert every row (the driver's executemany)."""
         if rows:
             conn.exec_driver_sql(self.sql, [self.values(row) for row in rows])
+
+    def returned(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Insert every row, ``bulk.ROWS_PER_INSERT`` rows per statement; every row the
+        statements return (in no promised order: return a key to match them by)."""
+        found: list[Any] = []
+        flat = itertools.chain.from_iterable
+        for start in range(0, len(rows), bulk.ROWS_PER_INSERT):
+            chunk = rows[start : start + bulk.ROWS_PER_INSERT]
+            sql = bulk.insert_sql(*self._shape, len(chunk), **self._clauses)
+            found.extend(conn.exec_driver_sql(sql, tuple(flat(map(self.values, chunk)))).all())
+        return found
 
     def run_one(self, conn: Connection, row: Mapping[str, Any]) -> Any:
         """Insert one row; its ``returning`` values (None when it was skipped)."""
