@@ -62,19 +62,26 @@ def ingest_payload(
     """
     report = report if report is not None else IngestReport()
     with collector_paused():
-        parsed = _split(parse_payload(data, origin=origin), origin, report)
-        for start in range(0, len(parsed), BATCH):
-            batch = parsed[start : start + BATCH]
-            try:
-                _store_events(store, [(report, [event for _, event in batch])])
-            except Exception as exc:  # noqa: BLE001 - the last line of defence, event by event
-                if _store_down(exc):
-                    raise
-                _LOG.debug("storing a batch of %s failed; retrying event by event", origin)
-                _store_separately(
-                    store, [(report, [event], origin, index) for index, event in batch]
-                )
+        # The parsed events die with this call, before the collector is back: its first pass
+        # would otherwise walk every object of them (a tenth of a large file's ingestion).
+        _ingest_parsed(store, parse_payload(data, origin=origin), origin, report)
     return report
+
+
+def _ingest_parsed(
+    store: Store, items: list[ParsedEvent | RejectedEvent], origin: str, report: IngestReport
+) -> None:
+    """``ingest_payload`` of the parsed payload."""
+    parsed = _split(items, origin, report)
+    for start in range(0, len(parsed), BATCH):
+        batch = parsed[start : start + BATCH]
+        try:
+            _store_events(store, [(report, [event for _, event in batch])])
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, event by event
+            if _store_down(exc):
+                raise
+            _LOG.debug("storing a batch of %s failed; retrying event by event", origin)
+            _store_separately(store, [(report, [event], origin, index) for index, event in batch])
 
 
 @dataclass(frozen=True)

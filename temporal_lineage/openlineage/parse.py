@@ -240,7 +240,9 @@ def _elements(data: bytes | str, origin: str) -> list[Any]:
     try:
         whole = _loads(text)
     except ValueError as exc:
-        whole_error = exc
+        # The text only: the exception's traceback holds this frame, whose elements would
+        # then live until the cyclic collector finds them (all of a large NDJSON file).
+        whole_error = str(exc)
     else:
         return whole if isinstance(whole, list) else [whole]
     lines = [

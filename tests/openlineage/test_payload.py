@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import gzip
 import json
 from typing import Any
@@ -80,6 +81,21 @@ def test_payload_that_is_not_json_raises_invalid_event(payload: bytes | str) -> 
     message = str(raised.value)
     assert message.startswith("bad.json: ")
     assert len(message.splitlines()) == 1
+
+
+def test_parsed_ndjson_is_freed_without_the_cyclic_collector() -> None:
+    # A large file is parsed with the collector paused: what it parsed must go when the
+    # last reference goes, not wait for a collection (it once stayed for the whole file).
+    lines = "\n".join([json.dumps(_event()), "{not json", json.dumps(_event(OTHER))])
+    gc.collect()
+    gc.disable()
+    try:
+        results = parse_payload(lines, origin="events.ndjson")
+        assert _kinds(results) == ["ok", "rejected 1", "ok"]
+        del results
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 def test_ndjson_without_a_single_object_line_raises() -> None:
