@@ -127,7 +127,7 @@ def _sql_edges(event: ParsedEvent, known_table: KnownTable) -> list[EventEdge]:
     ]
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=16_384)
 def _sql_lineage(
     sql: str, dialect: str | None, schemas: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> tuple[Any, ...] | None:
