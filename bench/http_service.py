@@ -58,6 +58,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_SERVED: dict[str, int] = {}
+"""The pid of the ``serve`` process behind each base URL ``served`` yields."""
+
+
 @contextmanager
 def served(store_url: str, folder: Path, *, open_reads: bool, workers: int = 1) -> Iterator[str]:
     """``temporal-lineage serve`` on a free port over ``store_url``; yields its base URL."""
@@ -81,10 +85,12 @@ def served(store_url: str, folder: Path, *, open_reads: bool, workers: int = 1) 
     log = (folder / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    _SERVED[base] = process.pid
     try:
         _wait_ready(base, process)
         yield base
     finally:
+        _SERVED.pop(base, None)
         process.terminate()
         try:
             process.wait(30)
@@ -148,7 +154,35 @@ def _send(base: str, token: str, events: list[dict[str, Any]]) -> float:
 
 
 def _sender(args: tuple[str, str, list[dict[str, Any]]]) -> float:
-    return _send(*args)
+    """CPU seconds of this sender process for posting its share (the wall is the caller's)."""
+    started = time.process_time()
+    _send(*args)
+    return time.process_time() - started
+
+
+def _own_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid``, from ``/proc``.
+
+    Raises:
+        OSError: no such process, or no ``/proc``.
+    """
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float | None:
+    """CPU seconds of process ``pid`` and its live descendants (None without ``/proc``)."""
+    total = 0.0
+    pending = [pid]
+    try:
+        while pending:
+            current = pending.pop()
+            total += _own_cpu(current)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+    except (OSError, ValueError):
+        return None
+    return total
 
 
 def _fresh_store(folder: Path, name: str) -> str:
@@ -243,18 +277,51 @@ def concurrent_senders(
         context = multiprocessing.get_context("spawn")
         with context.Pool(senders) as pool:
             pool.map(_sender, [(base, token, share[:5]) for share in shares])  # warm
+            server_before = _tree_cpu(_SERVED[base])
+            database_before = _database_cpu(store_url)
             started = time.perf_counter()
-            pool.map(_sender, [(base, token, share[5:]) for share in shares])
+            client_cpu = sum(pool.map(_sender, [(base, token, share[5:]) for share in shares]))
             wall = time.perf_counter() - started
+            server_after = _tree_cpu(_SERVED[base])
+            database_after = _database_cpu(store_url)
     if _stored_events(store_url) != events:
         raise RuntimeError(f"{senders} senders: not every event was stored")
     timed = sum(max(0, len(share) - 5) for share in shares)
-    return {
+    figures: dict[str, Any] = {
         "senders": senders,
         "workers": workers,
         "events": timed,
         "events_per_s": timed / wall,
+        # Where the machine's CPU went, per event: the senders (the client library), the
+        # serve processes and the database server. cores / their sum bounds events/s when
+        # all of them share this machine.
+        "cpu_ms_per_event": {"senders": client_cpu * 1000 / timed},
+        "cores": os.cpu_count(),
     }
+    if server_before is not None and server_after is not None:
+        figures["cpu_ms_per_event"]["serve"] = (server_after - server_before) * 1000 / timed
+    if database_before is not None and database_after is not None:
+        figures["cpu_ms_per_event"]["database"] = (database_after - database_before) * 1000 / timed
+    return figures
+
+
+def _database_cpu(store_url: str) -> float | None:
+    """CPU seconds of every PostgreSQL server process on this machine (None: not PostgreSQL,
+    or no ``/proc``)."""
+    if not store_url.startswith("postgresql"):
+        return None
+    total = 0.0
+    try:
+        entries = [e for e in Path("/proc").iterdir() if e.name.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                total += _own_cpu(int(entry.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return total
 
 
 def ingestion_figures(
@@ -518,6 +585,7 @@ def report_lines(results: dict[str, Any]) -> list[str]:
                 f"  {figures['senders']} senders, --workers {figures['workers']}, {database}: "
                 f"{figures['events_per_s']:,.0f} events/s"
             )
+            lines.extend(_cpu_lines(figures))
     readers = results.get("readers")
     if readers:
         one, many = readers["one_reader"], readers["concurrent"]
@@ -549,6 +617,20 @@ def report_lines(results: dict[str, Any]) -> list[str]:
                 f"{scaled['workers']}: {readers['workers_p50_ratio']:.2f}x"
             )
     return lines
+
+
+def _cpu_lines(figures: dict[str, Any]) -> list[str]:
+    """Where the CPU of a concurrent-senders run went, and the events/s it allows."""
+    cpu = figures.get("cpu_ms_per_event")
+    if not cpu:
+        return []
+    total = sum(cpu.values())
+    split = ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
+    bound = figures["cores"] * 1000 / total if total else float("inf")
+    return [
+        f"    CPU per event: {split} ms (sum {total:.2f} ms): {figures['cores']} cores allow "
+        f"at most {bound:,.0f} events/s while senders, serve and database share them"
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

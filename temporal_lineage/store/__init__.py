@@ -6,10 +6,28 @@ model values or the store's own read values below; no SQLAlchemy object leaves t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from temporal_lineage.store.database import Store, open_store
-from temporal_lineage.store.edge_reads import ColumnEdgeRow
 from temporal_lineage.store.reader import StoreReader
 from temporal_lineage.store.reads import StoredTable
-from temporal_lineage.store.run_reads import RunDataset
+
+if TYPE_CHECKING:
+    from temporal_lineage.store.edge_reads import ColumnEdgeRow
+    from temporal_lineage.store.run_reads import RunDataset
 
 __all__ = ["ColumnEdgeRow", "RunDataset", "Store", "StoreReader", "StoredTable", "open_store"]
+
+_LAZY = {
+    "ColumnEdgeRow": "temporal_lineage.store.edge_reads",
+    "RunDataset": "temporal_lineage.store.run_reads",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The read values whose modules are imported on first use (see ``lazy_module``)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
@@ -14,12 +14,20 @@ from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
 from temporal_lineage import jsontext
 from temporal_lineage.errors import StoreError, ValueRefused, one_line
 from temporal_lineage.redaction import redact
-from temporal_lineage.store import access_writes, governance_writes, tokens
-from temporal_lineage.store.access_writes import MetricsReport
-from temporal_lineage.store.governance_writes import ManualTag
+from temporal_lineage.store import tokens
 from temporal_lineage.store.reader import StoreReader
-from temporal_lineage.store.reads import StoredTable
-from temporal_lineage.store.tokens import Scope
+
+if TYPE_CHECKING:
+    from temporal_lineage.store import access_writes, governance_writes
+    from temporal_lineage.store.access_writes import MetricsReport
+    from temporal_lineage.store.governance_writes import ManualTag
+    from temporal_lineage.store.reads import StoredTable
+    from temporal_lineage.store.tokens import Scope
+else:  # imported on first use: few commands write tags, erasure checks or metrics
+    from temporal_lineage.store.lazy_module import LazyModule
+
+    access_writes = LazyModule("temporal_lineage.store.access_writes")
+    governance_writes = LazyModule("temporal_lineage.store.governance_writes")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEAD_REVISION = "0007"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -24,27 +24,45 @@ from temporal_lineage.model import (
     TableInfo,
     TableRef,
 )
-from temporal_lineage.store import (
-    access_reads,
-    batch_reads,
-    edge_reads,
-    governance_reads,
-    hygiene_reads,
-    operations_reads,
-    quality_reads,
-    reads,
-    ref_reads,
-    run_reads,
-    tokens,
-)
-from temporal_lineage.store.access_reads import InputRead, RunPrincipal, ScanRead
-from temporal_lineage.store.edge_reads import ColumnEdgeRow
-from temporal_lineage.store.governance_reads import ErasureCheck, FieldSighting, OwnerFact, TagFact
-from temporal_lineage.store.hygiene_reads import HygieneReads
-from temporal_lineage.store.quality_reads import QualityFact
-from temporal_lineage.store.reads import StoredTable
-from temporal_lineage.store.run_reads import RunDataset
-from temporal_lineage.store.tokens import TokenInfo
+from temporal_lineage.store import reads, tokens
+
+if TYPE_CHECKING:
+    from temporal_lineage.store import (
+        access_reads,
+        batch_reads,
+        edge_reads,
+        governance_reads,
+        hygiene_reads,
+        operations_reads,
+        quality_reads,
+        ref_reads,
+        run_reads,
+    )
+    from temporal_lineage.store.access_reads import InputRead, RunPrincipal, ScanRead
+    from temporal_lineage.store.edge_reads import ColumnEdgeRow
+    from temporal_lineage.store.governance_reads import (
+        ErasureCheck,
+        FieldSighting,
+        OwnerFact,
+        TagFact,
+    )
+    from temporal_lineage.store.hygiene_reads import HygieneReads
+    from temporal_lineage.store.quality_reads import QualityFact
+    from temporal_lineage.store.reads import StoredTable
+    from temporal_lineage.store.run_reads import RunDataset
+    from temporal_lineage.store.tokens import TokenInfo
+else:  # imported on first use: a command needs one or two of them
+    from temporal_lineage.store.lazy_module import LazyModule
+
+    access_reads = LazyModule("temporal_lineage.store.access_reads")
+    batch_reads = LazyModule("temporal_lineage.store.batch_reads")
+    edge_reads = LazyModule("temporal_lineage.store.edge_reads")
+    governance_reads = LazyModule("temporal_lineage.store.governance_reads")
+    hygiene_reads = LazyModule("temporal_lineage.store.hygiene_reads")
+    operations_reads = LazyModule("temporal_lineage.store.operations_reads")
+    quality_reads = LazyModule("temporal_lineage.store.quality_reads")
+    ref_reads = LazyModule("temporal_lineage.store.ref_reads")
+    run_reads = LazyModule("temporal_lineage.store.run_reads")
 
 
 class StoreReader:
