@@ -112,6 +112,18 @@ class Driver:
         except self._error as exc:
             raise self._wrapped(sql, params, exc) from exc
 
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute one statement for every row (the driver's executemany)."""
+        try:
+            self._cursor.executemany(sql, rows)
+        except self._error as exc:
+            raise self._wrapped(sql, rows, exc) from exc
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row the statement returns."""
+        self.run(sql, params)
+        return list(self._cursor.fetchall())
+
     def one(self, sql: str, params: Sequence[Any]) -> Any:
         """The first column of the one row the statement returns."""
         self.run(sql, params)

@@ -14,6 +14,7 @@ from temporal_lineage import jsontext
 from temporal_lineage.model import RunState, Schema, TableRef
 from temporal_lineage.openlineage.access_facets import scan_projection
 from temporal_lineage.openlineage.validate import FieldError
+from temporal_lineage.store import bulk
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
@@ -52,9 +53,9 @@ class WriteCache:
         self._matcher: DatasetMatcher | None = None
         self._tables_state: tuple[Any, ...] | None = None
 
-    def matcher(self, conn: Connection) -> DatasetMatcher:
+    def matcher(self, conn: Connection, db: bulk.Driver) -> DatasetMatcher:
         """The matcher of the tables stored now (one small query when they did not change)."""
-        state = tuple(conn.exec_driver_sql(_tables_state_sql(conn)).one())
+        state = tuple(db.all(_tables_state_sql(conn))[0])
         if self._matcher is None or state != self._tables_state:
             self._matcher = DatasetMatcher(conn)
             self._tables_state = state
@@ -105,7 +106,10 @@ class EventWriter:
         self.conn = conn
         self.now = now
         self._cache = cache if cache is not None else WriteCache()
-        self.matcher = self._cache.matcher(conn)
+        # The writes of a transaction go to its driver cursor: SQLAlchemy's execution
+        # context cost more than SQLite's own work for a request's few rows.
+        self._db = bulk.Driver(conn)
+        self.matcher = self._cache.matcher(conn, self._db)
         self._jobs: dict[tuple[str, str], int] = {}
         self._versions: dict[tuple[tuple[str, str], str], int] = {}
         self._new_jobs: dict[tuple[str, str], dict[str, Any]] = {}
@@ -133,7 +137,7 @@ class EventWriter:
                 f"SELECT fingerprint FROM {table} "
                 f"WHERE fingerprint IN ({', '.join([mark] * len(chunk))})"
             )
-            found.update(row[0] for row in self.conn.exec_driver_sql(sql, chunk))
+            found.update(row[0] for row in self._db.all(sql, chunk))
         return found
 
     @property
@@ -305,7 +309,7 @@ class EventWriter:
         """Insert the queued events; their ids by fingerprint."""
         columns = tuple(self._events[0])
         statement = prepared(self.conn, t.events, columns, returning=("id", "fingerprint"))
-        return {fp: pk for pk, fp in statement.returned(self.conn, self._events)}
+        return {fp: pk for pk, fp in statement.returned(self._db, self._events)}
 
     def _insert(
         self, table: Table, rows: list[dict[str, Any]], unique: tuple[str, ...] = ()
@@ -316,7 +320,7 @@ class EventWriter:
         cost more than the database's work per row (bench/ingestion.py).
         """
         if rows:
-            prepared(self.conn, table, tuple(rows[0]), conflict=unique).run(self.conn, rows)
+            prepared(self.conn, table, tuple(rows[0]), conflict=unique).run(self._db, rows)
 
     def _job_id(self, key: tuple[str, str]) -> int:
         found = self._jobs.get(key)

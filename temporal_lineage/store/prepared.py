@@ -48,12 +48,12 @@ class PreparedInsert:
             values[index] = process(values[index])
         return tuple(values)
 
-    def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    def run(self, db: bulk.Driver, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert every row (the driver's executemany)."""
         if rows:
-            conn.exec_driver_sql(self.sql, [self.values(row) for row in rows])
+            db.many(self.sql, [self.values(row) for row in rows])
 
-    def returned(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    def returned(self, db: bulk.Driver, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         """Insert every row, ``bulk.ROWS_PER_INSERT`` rows per statement; every row the
         statements return (in no promised order: return a key to match them by)."""
         found: list[Any] = []
@@ -61,12 +61,8 @@ class PreparedInsert:
         for start in range(0, len(rows), bulk.ROWS_PER_INSERT):
             chunk = rows[start : start + bulk.ROWS_PER_INSERT]
             sql = bulk.insert_sql(*self._shape, len(chunk), **self._clauses)
-            found.extend(conn.exec_driver_sql(sql, tuple(flat(map(self.values, chunk)))).all())
+            found.extend(db.all(sql, tuple(flat(map(self.values, chunk)))))
         return found
-
-    def run_one(self, conn: Connection, row: Mapping[str, Any]) -> Any:
-        """Insert one row; its ``returning`` values (None when it was skipped)."""
-        return conn.exec_driver_sql(self.sql, self.values(row)).first()
 
 
 def prepared(
