@@ -581,7 +581,11 @@ def test_http_service_measures_every_target(tmp_path: Path) -> None:
     result = http_service.run(tmp_path, events=60, scale=0.002, pairs=3, rounds=1)
     one = result["ingestion"]["one_sender"]
     assert one["client_ms_per_event"] > 0 and one["raw_ms_per_event"] > 0
-    assert result["ingestion"]["concurrent"]["sqlite"]["workers"] == 2
+    concurrent = result["ingestion"]["concurrent"]["sqlite"]
+    assert concurrent["workers"] == 2
+    # The CPU the senders and serve spent, from /proc (the database's only on PostgreSQL).
+    assert set(concurrent["cpu_ms_per_event"]) == {"senders", "serve"}
+    assert all(ms > 0 for ms in concurrent["cpu_ms_per_event"].values())
     assert result["readers"]["workers_p50_ratio"] > 0
     names = {row["name"] for row in http_service.targets(result)}
     assert names == {
@@ -592,6 +596,7 @@ def test_http_service_measures_every_target(tmp_path: Path) -> None:
     }
     assert http_service.targets({}) == []
     assert any("8 readers" in line for line in http_service.report_lines(result))
+    assert any("cores allow at most" in line for line in http_service.report_lines(result))
 
 
 def test_startup_times_help_and_tables_against_the_baseline(tmp_path: Path) -> None:

@@ -264,12 +264,9 @@ def _listener(context: JobContext) -> Any:
                 log.debug("sync %s traceback:\n%s", source, event.traceback)
         elif event.code == EVENT_JOB_MISSED:
             log.warning("sync %s: the run due at %s was missed", source, event.scheduled_run_time)
-        else:
-            log.info(
-                "sync %s: still running, the run due at %s is skipped",
-                source,
-                event.scheduled_run_time,
-            )
+        else:  # EVENT_JOB_MAX_INSTANCES: a submission event, with the run times it skipped
+            skipped = ", ".join(str(at) for at in getattr(event, "scheduled_run_times", ()))
+            log.info("sync %s: still running, the run due at %s is skipped", source, skipped)
 
     return on_event
 

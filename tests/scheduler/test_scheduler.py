@@ -6,6 +6,7 @@ generous deadline; nothing asserts on elapsed time.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -83,11 +84,21 @@ def test_jobs_run_on_their_interval_and_pick_up_new_commits(
     wait_until(lambda: handle.passes("dl") >= 3, "three passes")
     assert snapshot_count(store) == 1
     delta_commits(tmp_path / "delta" / "t", [2])
+
+    def ended() -> list[Any]:
+        return [r for r in sync_runs(store, "dl") if r.ended_at is not None]
+
+    # The pass that stores the new commit records its end after the snapshot is in: wait
+    # for its record too, not only for the snapshot.
     wait_until(
-        lambda: snapshot_count(store) == 2 and handle.passes("dl") >= 4,
+        lambda: (
+            snapshot_count(store) == 2
+            and handle.passes("dl") >= 4
+            and sum(r.snapshots_added for r in ended()) == 2
+        ),
         "the new commit to be synced",
     )
-    runs = [r for r in sync_runs(store, "dl") if r.ended_at is not None]
+    runs = ended()
     assert len(runs) >= 4 and sum(r.snapshots_added for r in runs) == 2
     assert {(r.worker, r.failed, tuple(r.errors)) for r in runs} == {("w", False, ())}
     with store.connect() as conn:
@@ -122,8 +133,9 @@ class HeldCommit:
 
 
 def test_a_slow_pass_never_overlaps_the_next_run_of_its_job(
-    tmp_path: Path, store_url: str, store: Store, start: Start
+    tmp_path: Path, store_url: str, store: Store, start: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="temporal_lineage.scheduler")
     delta_commits(tmp_path / "delta" / "slow", [1])
     delta_commits(tmp_path / "twin", [1, 2])
     held = HeldCommit(tmp_path / "delta" / "slow", tmp_path / "twin")
@@ -142,6 +154,9 @@ def test_a_slow_pass_never_overlaps_the_next_run_of_its_job(
     for earlier, later in zip(runs, runs[1:], strict=False):
         assert later.started_at >= earlier.ended_at, "two runs of one job overlapped"
     assert {e.job_id for e in skipped} == {"sync:dl"}
+    # Each skipped run is one line naming when it was due (the listener once raised on it).
+    assert "sync dl: still running, the run due at 20" in caplog.text
+    assert "Error notifying listener" not in caplog.text
 
 
 @dataclass(frozen=True)
