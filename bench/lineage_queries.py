@@ -164,11 +164,43 @@ def statements(engine: Any, detail: bool = False) -> Iterator[StatementLog]:
     event.listen(engine, "before_cursor_execute", log.before)
     event.listen(engine, "after_cursor_execute", log.after)
     try:
-        yield log
+        with _driver_statements(log):
+            yield log
         log.close()
     finally:
         event.remove(engine, "before_cursor_execute", log.before)
         event.remove(engine, "after_cursor_execute", log.after)
+
+
+@contextmanager
+def _driver_statements(log: StatementLog) -> Iterator[None]:
+    """Count the statements the store sends straight to the driver (``store/bulk.Driver``:
+    the sync's and the event writes' hot paths), which SQLAlchemy's events do not see."""
+    from temporal_lineage.store import bulk
+
+    def counted(original: Any, text_of: Any) -> Any:
+        def call(driver: Any, first: Any, *rest: Any) -> Any:
+            log.before(None, None, text_of(first), rest[:1])
+            try:
+                return original(driver, first, *rest)
+            finally:
+                log.after()
+
+        return call
+
+    names = {
+        "run": lambda sql: sql,
+        "many": lambda sql: sql,
+        "copy": lambda table: f'COPY "{table.name}"',
+    }
+    originals = {name: getattr(bulk.Driver, name) for name in names if hasattr(bulk.Driver, name)}
+    for name, original in originals.items():
+        setattr(bulk.Driver, name, counted(original, names[name]))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(bulk.Driver, name, original)
 
 
 # -- figures ------------------------------------------------------------------------------
