@@ -60,6 +60,11 @@ def bulk_insert(
         db.run(sql, tuple(flat(rows[full * ROWS_PER_INSERT :])))
 
 
+def placeholder(dialect: str) -> str:
+    """The driver's parameter mark: ``?`` for sqlite3, ``%s`` for psycopg."""
+    return "?" if dialect == "sqlite" else "%s"
+
+
 @functools.cache
 def insert_sql(
     dialect: str,
@@ -75,7 +80,7 @@ def insert_sql(
     ``conflict``: skip rows whose unique key (these columns) is stored; ``returning``: the
     columns the statement returns.
     """
-    mark = "?" if dialect == "sqlite" else "%s"
+    mark = placeholder(dialect)
     cast = "::json" if dialect == "postgresql" else ""
     marks = ", ".join(mark + cast if isinstance(table.c[c].type, JSON) else mark for c in columns)
     values = ", ".join([f"({marks})"] * rows)

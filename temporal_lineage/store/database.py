@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from temporal_lineage import jsontext
 from temporal_lineage.errors import StoreError, ValueRefused, one_line
 from temporal_lineage.redaction import redact
-from temporal_lineage.store import tokens
+from temporal_lineage.store import bulk, tokens
 from temporal_lineage.store.reader import StoreReader
 
 if TYPE_CHECKING:
@@ -163,30 +163,20 @@ class Store:
         """
         # Driver-level statements: SQLAlchemy's nested transaction cost a quarter of a small
         # table's whole write (bench/warehouse_sync.py).
-        cursor = connection.connection.cursor()
-        dialect = connection.dialect
-
-        def run(sql: str) -> None:
-            try:
-                cursor.execute(sql)
-            except dialect.loaded_dbapi.Error as exc:
-                raise DBAPIError.instance(
-                    sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
-                ) from exc
-
+        db = bulk.Driver(connection)
         try:
-            run("SAVEPOINT table_write")
+            db.run("SAVEPOINT table_write", ())
             try:
                 yield connection
             except BaseException:
-                run("ROLLBACK TO SAVEPOINT table_write")
-                run("RELEASE SAVEPOINT table_write")
+                db.run("ROLLBACK TO SAVEPOINT table_write", ())
+                db.run("RELEASE SAVEPOINT table_write", ())
                 raise
-            run("RELEASE SAVEPOINT table_write")
+            db.run("RELEASE SAVEPOINT table_write", ())
         except SQLAlchemyError as exc:
             raise self.error(exc) from exc
         finally:
-            cursor.close()
+            db.close()
 
     def error(self, exc: SQLAlchemyError) -> StoreError:
         """The store's error for a database failure (``ValueRefused`` for a refused value)."""

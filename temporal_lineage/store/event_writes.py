@@ -129,7 +129,7 @@ class EventWriter:
     def known(self, fingerprints: Sequence[str]) -> set[str]:
         """Which of these events are stored already (duplicates are no-ops)."""
         found: set[str] = set()
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        mark = bulk.placeholder(self.conn.dialect.name)
         table = self.conn.dialect.identifier_preparer.format_table(t.events)
         for start in range(0, len(fingerprints), _FINGERPRINTS_PER_QUERY):
             chunk = tuple(fingerprints[start : start + _FINGERPRINTS_PER_QUERY])

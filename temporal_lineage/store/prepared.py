@@ -17,7 +17,8 @@ from sqlalchemy import Connection, Dialect, Table
 
 from temporal_lineage.store import bulk
 
-_PREPARED: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
+_Key = tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_PREPARED: dict[_Key, PreparedInsert] = {}
 
 
 class PreparedInsert:
@@ -77,5 +78,4 @@ def prepared(
     found = _PREPARED.get(key)
     if found is None:
         found = _PREPARED[key] = PreparedInsert(conn.dialect, table, columns, conflict, returning)
-    assert isinstance(found, PreparedInsert)
     return found

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from temporal_lineage.errors import ConfigError
+from temporal_lineage.store import bulk
 from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import UtcDateTime
 
@@ -97,7 +98,7 @@ def verify_token(conn: Connection, token: str) -> TokenInfo | None:
     prefix = token[len(_PREFIX) :].split("_", 1)[0]
     # Every authenticated request asks this: plain SQL to the driver, not a construct whose
     # compilation-cache lookup cost more than the indexed lookup (bench/http_service.py).
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = bulk.placeholder(conn.dialect.name)
     found = conn.exec_driver_sql(
         "SELECT secret_hash, scope, name, created_at, revoked_at FROM api_tokens "
         f"WHERE prefix = {mark}",

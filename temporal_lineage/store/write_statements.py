@@ -41,7 +41,7 @@ class Statements:
 @functools.cache
 def statements(dialect: str) -> Statements:
     """The statements for ``dialect`` (``sqlite`` or ``postgresql``)."""
-    mark = "?" if dialect == "sqlite" else "%s"
+    mark = bulk.placeholder(dialect)
     insert_sql = functools.partial(bulk.insert_sql, dialect)
     table_columns = ("source_id", "identifier", "format", "location", "recorded_at")
     key = ("source_id", "identifier")
