@@ -19,8 +19,7 @@ from temporal_lineage.store import tables as t
 from temporal_lineage.store.columns import check_widths
 from temporal_lineage.store.matching import DatasetMatcher
 from temporal_lineage.store.prepared import prepared
-from temporal_lineage.store.reads import schema_as_of
-from temporal_lineage.store.run_reads import stored_tables
+from temporal_lineage.store.table_schemas import TableSchemas
 from temporal_lineage.store.upsert import insert_new
 
 if TYPE_CHECKING:
@@ -110,6 +109,7 @@ class EventWriter:
         # context cost more than SQLite's own work for a request's few rows.
         self._db = bulk.Driver(conn)
         self.matcher = self._cache.matcher(conn, self._db)
+        self._schemas = TableSchemas(conn)
         self._jobs: dict[tuple[str, str], int] = {}
         self._versions: dict[tuple[tuple[str, str], str], int] = {}
         self._new_jobs: dict[tuple[str, str], dict[str, Any]] = {}
@@ -157,9 +157,7 @@ class EventWriter:
         found = self.matcher.match(dataset.namespace, dataset.name)
         if found is None:
             return None
-        table = stored_tables(self.conn, [found.table_id])[found.table_id]
-        answer = schema_as_of(self.conn, table, at)
-        return table.ref, answer.schema if answer is not None else None
+        return self._schemas.at(found.table_id, at)
 
     def write(self, event: ParsedEvent, edges: Sequence[EventEdge]) -> None:
         """Queue one event, everything it says and its column ``edges`` (once per new

@@ -247,12 +247,30 @@ def schema_as_of(
     head = conn.execute(schema_head_select(table, as_of, known_at)).first()
     if head is None or head.schema_version_pk is None:
         return None
-    fields = conn.execute(
+    fields = schema_of_version(conn, head.schema_version_pk)
+    return SchemaAsOf(table.ref, int(head.schema_id), fields, head.effective_at)
+
+
+def schema_timeline(conn: Connection, table_id: int) -> list[tuple[datetime, int | None]]:
+    """Every schema head of the table as now known, as (start, schema version key; None for
+    a drop), in the order ``schema_head_select`` picks from: the head in force at a time is
+    the last one starting at or before it."""
+    rows = conn.execute(
+        select(t.schema_heads.c.effective_at, t.schema_heads.c.schema_version_pk)
+        .where(t.schema_heads.c.table_id == table_id)
+        .order_by(t.schema_heads.c.effective_at, t.schema_heads.c.id)
+    )
+    return [(row.effective_at, row.schema_version_pk) for row in rows]
+
+
+def schema_of_version(conn: Connection, schema_version_pk: int) -> Schema:
+    """The fields of one stored schema version."""
+    rows = conn.execute(
         select(t.schema_fields)
-        .where(t.schema_fields.c.schema_version_pk == head.schema_version_pk)
+        .where(t.schema_fields.c.schema_version_pk == schema_version_pk)
         .order_by(t.schema_fields.c.position)
     ).all()
-    return SchemaAsOf(table.ref, int(head.schema_id), schema_from_rows(fields), head.effective_at)
+    return schema_from_rows(rows)
 
 
 def schema_history(
@@ -355,12 +373,7 @@ def schema_by_id(
     ).scalar()
     if pk is None:
         return None
-    rows = conn.execute(
-        select(t.schema_fields)
-        .where(t.schema_fields.c.schema_version_pk == pk)
-        .order_by(t.schema_fields.c.position)
-    ).all()
-    return schema_from_rows(rows)
+    return schema_of_version(conn, pk)
 
 
 def current_incarnation(conn: Connection, table: StoredTable) -> str | None:
