@@ -170,6 +170,21 @@ def test_a_value_wider_than_its_column_is_refused_alike_on_both_databases(store:
     assert count(store, t.events) == 1 and count(store, t.jobs) == 1
 
 
+def test_a_wide_dataset_name_refuses_its_event_and_the_batch_goes_on(store: Store) -> None:
+    """Rows other than the job's are checked when the batch is written: the batch is then
+    stored event by event, and only the event with the wide value is refused."""
+    events = [json.loads(_event(f"0192963f-f6f8-71c0-8380-500bc70883f{i}", "etl")) for i in "01"]
+    events[0]["inputs"] = [{"namespace": "n" * 1001, "name": "t"}]
+    events[1]["inputs"] = [{"namespace": "file", "name": "/data/t"}]
+    report = ingest_payload(store, "\n".join(map(json.dumps, events)), origin="wide.ndjson")
+    assert report.accepted == 1 and [r.index for r in report.rejected] == [0]
+    assert report.rejected[0].error == (
+        "event 0: cannot be stored: run_datasets.namespace: 1001 characters, "
+        "more than the 1000 the store keeps"
+    )
+    assert count(store, t.events) == 1 and count(store, t.run_datasets) == 1
+
+
 def test_an_unexpected_error_storing_one_event_is_its_rejection(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

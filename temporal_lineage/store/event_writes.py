@@ -167,25 +167,9 @@ class EventWriter:
         database's own work at 100,000 events (bench/ingestion.py).
 
         Raises:
-            ValueRefused: a value is wider than its column (the event cannot be stored).
+            ValueRefused: the event's job or code version is wider than its column (the
+                event cannot be stored; ``flush`` checks the other rows).
         """
-        queues = (
-            (t.events, self._events),
-            (t.runs, self._new_runs),
-            (t.run_datasets, self._datasets),
-            (t.column_edges, self._edges),
-            (t.run_keys, self._keys),
-            (t.tag_facts, self._tags),
-            (t.owner_facts, self._owners),
-            (t.run_principals, self._principals),
-            (t.quality_facts, self._quality),
-        )
-        marks = [len(rows) for _, rows in queues]
-        self._queue(event, edges)
-        for (table, rows), mark in zip(queues, marks, strict=True):
-            check_widths(table, rows[mark:])
-
-    def _queue(self, event: ParsedEvent, edges: Sequence[EventEdge]) -> None:
         job = event.job
         key = event.fingerprint  # stands for the event's id until ``flush`` knows it
         self._events.append(
@@ -256,7 +240,12 @@ class EventWriter:
         )
 
     def flush(self) -> None:
-        """Write everything queued since the last flush."""
+        """Write everything queued since the last flush.
+
+        Raises:
+            ValueRefused: a queued text is wider than its column (the transaction must be
+                rolled back: ``ingest`` then stores the events one by one).
+        """
         if not self._events:
             return
         ids = self._insert_events()

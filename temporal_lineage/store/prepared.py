@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Table
 
 from temporal_lineage.store import bulk
+from temporal_lineage.store.columns import check_tuple_widths
 
 _Key = tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 _PREPARED: dict[_Key, PreparedInsert] = {}
@@ -50,20 +51,37 @@ class PreparedInsert:
         return tuple(values)
 
     def run(self, db: bulk.Driver, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert every row (the driver's executemany)."""
+        """Insert every row (the driver's executemany).
+
+        Raises:
+            ValueRefused: a text is wider than its column (nothing is inserted).
+        """
         if rows:
-            db.many(self.sql, [self.values(row) for row in rows])
+            db.many(self.sql, self._checked(rows))
 
     def returned(self, db: bulk.Driver, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         """Insert every row, ``bulk.ROWS_PER_INSERT`` rows per statement; every row the
-        statements return (in no promised order: return a key to match them by)."""
+        statements return (in no promised order: return a key to match them by).
+
+        Raises:
+            ValueRefused: a text is wider than its column (nothing is inserted).
+        """
         found: list[Any] = []
         flat = itertools.chain.from_iterable
-        for start in range(0, len(rows), bulk.ROWS_PER_INSERT):
-            chunk = rows[start : start + bulk.ROWS_PER_INSERT]
+        values = self._checked(rows)
+        for start in range(0, len(values), bulk.ROWS_PER_INSERT):
+            chunk = values[start : start + bulk.ROWS_PER_INSERT]
             sql = bulk.insert_sql(*self._shape, len(chunk), **self._clauses)
-            found.extend(db.all(sql, tuple(flat(map(self.values, chunk)))))
+            found.extend(db.all(sql, tuple(flat(chunk))))
         return found
+
+    def _checked(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """The rows' driver parameters, once no text is wider than its column: checked here
+        for all rows at once, column by column (a check per queued row was 5% of a large
+        file's ingestion)."""
+        values = [self.values(row) for row in rows]
+        check_tuple_widths(self._shape[1], self.columns, values)
+        return values
 
 
 def prepared(
