@@ -12,6 +12,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -157,10 +158,11 @@ def ratio(value: float, baseline: float) -> float:
 # -- memory ------------------------------------------------------------------------------
 
 
-def _status_kb(key: str) -> int | None:
-    """A ``kB`` line of ``/proc/self/status`` (``VmRSS``, ``VmHWM``), None off Linux."""
+def _status_kb(key: str, pid: int | str = "self") -> int | None:
+    """A ``kB`` line of ``/proc/<pid>/status`` (``VmRSS``, ``VmHWM``), None off Linux or
+    once the process is gone."""
     try:
-        with open("/proc/self/status", encoding="ascii") as handle:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
             for line in handle:
                 if line.startswith(key + ":"):
                     return int(line.split()[1])
@@ -177,6 +179,36 @@ def _reset_peak_rss() -> bool:
         return True
     except OSError:
         return False
+
+
+class ChildPeak:
+    """The peak RSS of a child process's own program, sampled from ``/proc`` every 10 ms.
+
+    ``ru_maxrss`` of a child (``wait4``) is no measure: Linux carries the parent's peak
+    over through fork and exec, so a child of a 300 MB parent "peaks" at 300 MB whatever
+    it does. ``VmHWM`` belongs to the program exec started; it only grows, so the last
+    sample before the exit is the peak, short by what the last 10 ms added at most.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.peak_kb = 0
+        self._pid = pid
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            found = _status_kb("VmHWM", self._pid)
+            if found is not None:
+                self.peak_kb = max(self.peak_kb, found)
+            self._done.wait(0.01)
+
+    def stop(self, fallback_kb: int) -> float:
+        """Stop sampling; the peak in MB (``fallback_kb`` when ``/proc`` gave nothing)."""
+        self._done.set()
+        self._thread.join()
+        return round((self.peak_kb or fallback_kb) / 1024, 1)
 
 
 @contextmanager

@@ -23,9 +23,9 @@ deltalake (every row) before the cache is marked complete.
 Measured, on SQLite and on PostgreSQL (a database of this run's own, dropped at the end):
 
 * the initial sync of the whole warehouse as a CLI process (``temporal-lineage sync``):
-  wall time, its peak RSS (``ru_maxrss`` of the child), per-table cost net of the same
-  CLI's run with no sources (start-up), and the ratio to a ``json`` floor (reading and
-  parsing every metadata file the sync needs, in this process);
+  wall time, its peak RSS (``VmHWM`` of the child's own program, ``measure.ChildPeak``),
+  per-table cost net of the same CLI's run with no sources (start-up), and the ratio to a
+  ``json`` floor (reading and parsing every metadata file the sync needs, in this process);
 * the store's size on disk per snapshot (SQLite file + WAL; ``pg_database_size``), gross
   and net of the freshly migrated empty store;
 * the no-op re-sync in process (``sync()`` on an open store, best of N) and as a CLI;
@@ -635,24 +635,26 @@ class ChildRun:
         return self
 
 
-def start_child(command: Sequence[str], folder: Path, name: str) -> tuple[Any, float, Path]:
+def start_child(
+    command: Sequence[str], folder: Path, name: str
+) -> tuple[Any, float, Path, measure.ChildPeak]:
     """Start ``command`` with stdout / stderr in files of ``folder`` (no pipe to fill)."""
     folder.mkdir(parents=True, exist_ok=True)
     out, err = folder / f"{name}.out", folder / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), stdout=stdout, stderr=stderr, cwd=folder)
-    return process, started, folder / name
+    return process, started, folder / name, measure.ChildPeak(process.pid)
 
 
-def wait_child(process: Any, started: float, stem: Path) -> ChildRun:
-    """Reap the child with ``wait4``: its own peak RSS (``ru_maxrss``, kB on Linux)."""
+def wait_child(process: Any, started: float, stem: Path, peak: measure.ChildPeak) -> ChildRun:
+    """Reap the child with ``wait4``; its peak RSS is its program's own (``ChildPeak``)."""
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     return ChildRun(
         seconds,
-        round(usage.ru_maxrss / 1024, 1),
+        peak.stop(fallback_kb=usage.ru_maxrss),
         process.returncode,
         Path(f"{stem}.out").read_text("utf-8", errors="replace"),
         Path(f"{stem}.err").read_text("utf-8", errors="replace"),
