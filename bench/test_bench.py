@@ -504,6 +504,27 @@ def test_scale_warehouse_clones_are_real_tables(tmp_path: Path) -> None:
     assert len(ids) == house.delta_tables
 
 
+def test_child_peak_is_the_childs_own_not_the_parents() -> None:
+    """``wait4``'s ``ru_maxrss`` reports the parent's peak for a small child; ``ChildPeak``
+    reports what the child's own program used."""
+    import os
+    import subprocess
+    import sys
+
+    ballast = bytearray(200 * 2**20)
+    ballast[::4096] = b"1" * len(ballast[::4096])  # resident, not just reserved
+    script = "import time; x = bytearray(40 * 2**20); x[::4096] = b'1' * len(x[::4096]); "
+    script += "time.sleep(0.3)"
+    child = subprocess.Popen([sys.executable, "-c", script])
+    peak = measure.ChildPeak(child.pid)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    own = peak.stop(fallback_kb=usage.ru_maxrss)
+    assert usage.ru_maxrss / 1024 > 200  # the parent's, carried over fork and exec
+    assert 40 < own < 150
+    del ballast
+
+
 def test_scale_run_syncs_every_table_once_per_pass(tmp_path: Path) -> None:
     import scale
     import synthetic_store
