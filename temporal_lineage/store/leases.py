@@ -186,9 +186,10 @@ def _in_list(dialect: str, ids: Collection[int]) -> tuple[str, Any]:
     """``id IN`` a list given as one parameter (an array on PostgreSQL, JSON on SQLite): one
     statement text for any number of ids, and nothing for SQLAlchemy or the driver to
     expand and parse per id (a 500-id list was most of a release's time)."""
+    mark = bulk.placeholder(dialect)
     if dialect == "postgresql":
-        return "= ANY(%s)", sorted(ids)
-    return "IN (SELECT value FROM json_each(?))", json.dumps(sorted(ids))
+        return f"= ANY({mark})", sorted(ids)
+    return f"IN (SELECT value FROM json_each({mark}))", json.dumps(sorted(ids))
 
 
 def live_holders(conn: Connection, source: str, now: datetime) -> set[str]:

@@ -35,6 +35,7 @@ class PreparedInsert:
         returning: Sequence[str] = (),
     ) -> None:
         self.columns = tuple(columns)
+        self._table = table
         self._shape = (dialect.name, table, self.columns)
         self._clauses = {"conflict": tuple(conflict), "returning": tuple(returning)}
         self.sql = bulk.insert_sql(*self._shape, **self._clauses)
@@ -80,7 +81,7 @@ class PreparedInsert:
         for all rows at once, column by column (a check per queued row was 5% of a large
         file's ingestion)."""
         values = [self.values(row) for row in rows]
-        check_tuple_widths(self._shape[1], self.columns, values)
+        check_tuple_widths(self._table, self.columns, values)
         return values
 
 

@@ -27,22 +27,21 @@ class TableSchemas:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._refs: dict[int, TableRef] = {}
-        self._starts: dict[int, list[datetime]] = {}
-        self._versions: dict[int, list[int | None]] = {}
+        # table id -> (ref, start of each schema head, its schema version key; None: a drop)
+        self._tables: dict[int, tuple[TableRef, list[datetime], list[int | None]]] = {}
         self._schemas: dict[int, Schema] = {}
 
     def at(self, table_id: int, moment: datetime) -> tuple[TableRef, Schema | None]:
         """The table's ref and its schema in force at ``moment`` (None: none yet, or dropped)."""
-        if table_id not in self._refs:
-            self._refs[table_id] = stored_tables(self._conn, [table_id])[table_id].ref
+        if table_id not in self._tables:
+            ref = stored_tables(self._conn, [table_id])[table_id].ref
             timeline = schema_timeline(self._conn, table_id)
-            self._starts[table_id] = [start for start, _ in timeline]
-            self._versions[table_id] = [version for _, version in timeline]
-        index = bisect.bisect_right(self._starts[table_id], moment) - 1
-        version = self._versions[table_id][index] if index >= 0 else None
+            self._tables[table_id] = (ref, [s for s, _ in timeline], [v for _, v in timeline])
+        ref, starts, versions = self._tables[table_id]
+        index = bisect.bisect_right(starts, moment) - 1
+        version = versions[index] if index >= 0 else None
         if version is None:
-            return self._refs[table_id], None
+            return ref, None
         if version not in self._schemas:
             self._schemas[version] = schema_of_version(self._conn, version)
-        return self._refs[table_id], self._schemas[version]
+        return ref, self._schemas[version]
